@@ -1,0 +1,1 @@
+"""Evaluation data and benchmarks (not part of the installed package)."""

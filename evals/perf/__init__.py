@@ -1,0 +1,1 @@
+"""Performance benchmarks (run each as ``python -m evals.perf.<name>``)."""
