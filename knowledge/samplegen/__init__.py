@@ -1,0 +1,1 @@
+"""Sample-data generator for the bundled demo tenants (see knowledge/README.md)."""
