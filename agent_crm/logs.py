@@ -73,6 +73,12 @@ def configure_logging(
     _state["configured"] = True
 
 
+def ensure_configured(*, level: str = "WARNING", fmt: str = "auto", redactor: TextRedactor | None = None) -> None:
+    """Configure logging unless the application already did (so PII redaction is on by default)."""
+    if not _state["configured"]:
+        configure_logging(level=level, fmt=fmt, redactor=redactor)
+
+
 def get_logger(name: str) -> Any:
     """Return a structlog logger bound to a component name."""
     return structlog.get_logger(component=name)

@@ -42,8 +42,10 @@ def select_factors(factors: list[FactorView]) -> list[FactorView]:
 
 
 def _label_text(label: str, lang: Lang) -> str:
-    gloss = lexicon.LABEL_GLOSS.get(label.casefold()) if lang == "zh" else None
-    return f"{label}（{gloss}）" if gloss and gloss != label else label
+    if lang == "en":
+        return label.replace("_", " ")
+    gloss = lexicon.LABEL_GLOSS.get(label.casefold())
+    return f"{gloss}（{label}）" if gloss and gloss != label else label
 
 
 def _headline(ctx: Mapping[str, Any], decision: Mapping[str, Any], lang: Lang) -> str:
@@ -96,7 +98,10 @@ _DETAIL_KEYS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("action", "next_action", "recommended_action"), "建议行动", "recommended action"),
     (("queue", "team"), "分派队列", "queue"),
     (("priority",), "优先级", "priority"),
-    (("limit", "credit_limit"), "建议额度", "suggested limit"),
+    (("suggested_limit", "limit", "credit_limit"), "建议额度", "suggested limit"),
+    (("requested_amount",), "申请金额", "requested amount"),
+    (("avg_monthly_flow",), "月均流水", "average monthly flow"),
+    (("opportunity",), "商机热度", "opportunity"),
     (("currency",), "币种", "currency"),
     (("term_months",), "期限（月）", "term (months)"),
     (("failures", "bant_failures", "missing"), "未满足的条件", "unmet criteria"),
@@ -118,12 +123,7 @@ def _details_sentence(details: Any, lang: Lang) -> str:
                 if text:
                     parts.append(f"{zh}：{text}" if lang == "zh" else f"{en}: {text}")
                 break
-    for key in sorted(k for k in details if isinstance(k, str) and k not in seen):
-        if len(parts) >= 5:
-            break
-        text = _scalar(details[key])
-        if text is not None and not key.startswith("_"):
-            parts.append(f"{key}：{text}" if lang == "zh" else f"{key}: {text}")
+    # only the keys named above are shown: the rest (logit, bias, as_of, ...) are for auditors, not readers
     if not parts:
         return ""
     return ("要点：" + "；".join(parts) + "。") if lang == "zh" else ("Details: " + "; ".join(parts) + ".")

@@ -122,6 +122,10 @@ LABEL_GLOSS: dict[str, str] = dict(
         "high=高|medium=中|low=低|critical=严重|approve=批准|approved=批准|decline=拒绝|declined=拒绝|reject=拒绝"
         "|review=人工复核|manual_review=人工复核|qualified=合格线索|unqualified=不合格线索|nurture=继续培育|hot=热"
         "|warm=温|cold=冷|escalate=升级处理|conditional=有条件批准|approve_with_conditions=有条件批准"
+        "|refer=转人工审批|price_objection_followup=价格异议跟进|procurement_policy_briefing=集采政策沟通"
+        "|qualification_support=资质材料支持|competitor_defense=竞品防守|renewal_call=续约回访"
+        "|reactivation_call=唤醒回访|upsell=增购推荐|service_recovery=服务补救|billing=账务|technical=技术支持"
+        "|returns=退货|logistics=物流|complaints=投诉|sales=销售|general=综合"
     )
 )
 """Chinese glosses shown after an English decision label (the label itself is always shown verbatim)."""

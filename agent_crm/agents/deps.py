@@ -1,0 +1,58 @@
+"""Everything a graph run needs from one tenant, opened once by the service and injected as run-time context."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from agent_crm.tenant_settings import TenantSettings
+
+if TYPE_CHECKING:
+    from agent_crm.audit.ledger import Ledger
+    from agent_crm.kb.index import TenantIndex
+    from agent_crm.kb.records import RecordStore
+    from agent_crm.llm.gateway import Gateway
+
+
+@dataclass
+class TenantDeps:
+    """One tenant's stores, model gateway and ledger (the tenant is fixed here and nowhere else)."""
+
+    tenant: str
+    records: RecordStore
+    index: TenantIndex
+    gateway: Gateway
+    ledger: Ledger
+    tenant_settings: TenantSettings
+    weights: dict[str, Any]
+    """Decision type -> ScoringModel for this tenant (defaults merged with the tenant's override)."""
+    redact: Callable[[str], str]
+    """Text redactor applied to anything leaving the run (answers, audit text)."""
+    _baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def as_of(self) -> datetime | None:
+        """Reference time for decisions: the newest record's time (deterministic, no wall clock)."""
+        return self.records.latest_timestamp()
+
+    def baselines(self, decision_type: str) -> dict[str, float]:
+        """The tenant's average customer for a decision type (computed once, reset when records change)."""
+        cached = self._baselines.get(decision_type)
+        if cached is not None:
+            return cached
+        from agent_crm.decisions.weights import tenant_baselines
+
+        by_customer = {c: self.records.by_customer(c) for c in self.records.customer_ids() if not c.startswith("_")}
+        as_of = self.as_of()
+        value = tenant_baselines(decision_type, by_customer, as_of) if as_of else {}
+        with self._lock:
+            self._baselines[decision_type] = value
+        return value
+
+    def records_changed(self) -> None:
+        """Forget derived caches after an ingest, erasure or retention run."""
+        with self._lock:
+            self._baselines.clear()

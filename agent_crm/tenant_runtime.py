@@ -1,0 +1,104 @@
+"""Open one tenant's stores, gateway and ledger once per process (the service's wiring)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent_crm.agents.deps import TenantDeps
+from agent_crm.config import Settings
+from agent_crm.tenancy import tenant_dir, validate_tenant
+from agent_crm.tenant_settings import load_tenant_settings
+
+if TYPE_CHECKING:
+    from agent_crm.kb.ingest import Ingestor
+    from agent_crm.llm.gateway import Gateway
+
+_lock = threading.Lock()
+_gateways: dict[str, Gateway] = {}
+_tenants: dict[tuple[str, str], TenantDeps] = {}
+
+
+def messages_redactor(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Gateway request filter: no raw PII in any message content sent to any backend."""
+    from agent_crm.policy.redaction import redact_text
+
+    return [{**m, "content": redact_text(m["content"])} if isinstance(m.get("content"), str) else m for m in messages]
+
+
+def gateway_for(settings: Settings) -> Gateway:
+    """The process's gateway for a models file (hot-reloading; shared by all tenants)."""
+    from agent_crm.llm.gateway import Gateway
+    from agent_crm.llm.registry import ModelRegistry
+
+    key = str(settings.models_file or "")
+    with _lock:
+        gw = _gateways.get(key)
+        if gw is None:
+            gw = Gateway(ModelRegistry(settings.models_file), request_filters=(messages_redactor,))
+            _gateways[key] = gw
+        return gw
+
+
+def open_tenant(settings: Settings, tenant: str) -> TenantDeps:
+    """Open (once) and return the stores of a tenant, creating its directory on first use."""
+    tenant = validate_tenant(tenant)
+    key = (str(settings.home), tenant)
+    with _lock:
+        deps = _tenants.get(key)
+    if deps is not None:
+        return deps
+    from agent_crm.audit.ledger import tenant_ledger
+    from agent_crm.decisions.weights import load_weights
+    from agent_crm.kb.index import TenantIndex
+    from agent_crm.kb.records import RecordStore
+    from agent_crm.policy.redaction import redact_text
+
+    base = tenant_dir(settings.home, tenant)
+    base.mkdir(parents=True, exist_ok=True)
+    ts = load_tenant_settings(base / "tenant.yaml")
+    weights_file = ts.weights_file if ts.weights_file is None or ts.weights_file.is_absolute() else base / ts.weights_file
+    deps = TenantDeps(
+        tenant=tenant,
+        records=RecordStore(base / "records.sqlite", tenant),
+        index=TenantIndex(settings, tenant),
+        gateway=gateway_for(settings),
+        ledger=tenant_ledger(settings, tenant),
+        tenant_settings=ts,
+        weights=load_weights(weights_file),
+        redact=redact_text,
+    )
+    with _lock:
+        return _tenants.setdefault(key, deps)
+
+
+def ingestor_for(settings: Settings, deps: TenantDeps) -> Ingestor:
+    """An ingest pipeline writing into the tenant's stores, with the default PII policy."""
+    from agent_crm.kb.chunking import Chunker
+    from agent_crm.kb.ingest import Ingestor
+    from agent_crm.policy.redaction import default_pipeline
+    from agent_crm.sovereignty.journal import IngestGuard
+
+    return Ingestor(
+        tenant=deps.tenant,
+        records=deps.records,
+        index=deps.index,
+        policy=default_pipeline(),
+        chunker=Chunker(max_tokens=settings.chunk_max_tokens, overlap_sentences=settings.chunk_overlap_sentences),
+        quarantine_dir=tenant_dir(settings.home, deps.tenant) / "quarantine",
+        on_stored=lambda _batch: deps.records_changed(),
+        write_guard=IngestGuard(tenant_dir(settings.home, deps.tenant), deps.tenant, deps.records),
+    )
+
+
+def list_tenants(settings: Settings) -> list[str]:
+    """Tenants that have a data directory under the home."""
+    root = Path(settings.home) / "tenants"
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
+
+
+def forget_tenants() -> None:
+    """Drop the cached tenant runtimes (tests, and after a tenant's stores were replaced)."""
+    with _lock:
+        _tenants.clear()
