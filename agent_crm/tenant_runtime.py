@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _gateways: dict[str, Gateway] = {}
-_tenants: dict[tuple[str, str], TenantDeps] = {}
+_tenants: dict[tuple[str, str, str], TenantDeps] = {}
 
 
 def messages_redactor(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,7 +44,7 @@ def gateway_for(settings: Settings) -> Gateway:
 def open_tenant(settings: Settings, tenant: str) -> TenantDeps:
     """Open (once) and return the stores of a tenant, creating its directory on first use."""
     tenant = validate_tenant(tenant)
-    key = (str(settings.home), tenant)
+    key = (str(settings.home), tenant, str(settings.models_file or ""))
     with _lock:
         deps = _tenants.get(key)
     if deps is not None:
