@@ -11,9 +11,15 @@ import typer
 from agent_crm.cli import audit as audit_cmds
 from agent_crm.cli import decisions as decision_cmds
 from agent_crm.cli import demo as demo_cmds
+from agent_crm.cli import erase as erase_cmds
+from agent_crm.cli import eval as eval_cmds
+from agent_crm.cli import fingerprints as fingerprint_cmds
 from agent_crm.cli import kb as kb_cmds
 from agent_crm.cli import keys as key_cmds
 from agent_crm.cli import models as model_cmds
+from agent_crm.cli import portability as portability_cmds
+from agent_crm.cli import report as report_cmds
+from agent_crm.cli import retention as retention_cmds
 from agent_crm.cli import serve as serve_cmds
 from agent_crm.cli.state import CLIState
 
@@ -40,9 +46,15 @@ kb_cmds.register(app)
 decision_cmds.register(app)
 app.command()(demo_cmds.demo)
 app.add_typer(audit_cmds.app, name="audit")
+app.add_typer(eval_cmds.app, name="eval")
 app.add_typer(model_cmds.app, name="models")
 app.command()(serve_cmds.serve)
 app.add_typer(key_cmds.app, name="keys")
+app.add_typer(fingerprint_cmds.app, name="fingerprints")
+app.add_typer(retention_cmds.app, name="retention")
+portability_cmds.register(app)
+app.command()(erase_cmds.erase)
+app.add_typer(report_cmds.app, name="report")
 
 
 def main() -> None:
