@@ -12,7 +12,17 @@ from agent_crm.errors import (
     PolicyViolation,
     TenantError,
 )
-from agent_crm.types import AuditRecord, Chunk, Citation, Decision, Factor, Hit, Interaction, Script, SourceRef
+from agent_crm.types import (
+    AuditRecord,
+    Chunk,
+    Citation,
+    Decision,
+    Factor,
+    Hit,
+    Interaction,
+    Script,
+    SourceRef,
+)
 
 __version__ = "0.1.0"
 

@@ -20,6 +20,7 @@ from agent_crm.types import AuditRecord, Citation, Decision, Factor, Hit, Script
 if TYPE_CHECKING:
     from agent_crm.agents.deps import TenantDeps
     from agent_crm.kb.ingest import IngestReport
+    from agent_crm.sovereignty import Sovereignty
 
 _DECISION_FIELDS = set(Decision.model_fields)
 _SCRIPT_FIELDS = set(Script.model_fields)
@@ -68,9 +69,9 @@ class CRM:
         self.actor = actor
         self.models = Models(self)
         from agent_crm.logs import ensure_configured
-        from agent_crm.policy.redaction import redact_text
+        from agent_crm.policy.vault import log_redactor  # trust policy: PII masked, vault field values too
 
-        ensure_configured(level=self.settings.log_level, fmt=self.settings.log_format, redactor=redact_text)
+        ensure_configured(level=self.settings.log_level, fmt=self.settings.log_format, redactor=log_redactor)
         self._graph: Any = None
         self._graph_lock = threading.Lock()
 
@@ -141,7 +142,7 @@ class CRM:
     # ------------------------------------------------------------------ decisions
     def decide(
         self, *, customer: str, type: str, language: str | None = None, model: str | None = None,
-        n_scripts: int | None = None,
+        n_scripts: int | None = None, actor: str | None = None,
     ) -> Decision:
         """Make one decision of ``type`` about ``customer`` (through the assistant graph, audited)."""
         from agent_crm.decisions.catalog import get_spec
@@ -157,14 +158,16 @@ class CRM:
         run = {"customer_id": customer, "decision_type": type, "language": lang, "entry": "decide",
                "customer_name": name}
         return self._run(question, thread_id=f"decide-{uuid.uuid4().hex}", model=model, run=run,
-                         n_scripts=n_scripts)
+                         n_scripts=n_scripts, actor=actor)
 
-    def ask(self, question: str, *, thread_id: str | None = None, model: str | None = None) -> Decision:
+    def ask(
+        self, question: str, *, thread_id: str | None = None, model: str | None = None, actor: str | None = None
+    ) -> Decision:
         """Ask the assistant a question; continue a conversation by passing the same ``thread_id``."""
         if not question or not question.strip():
             raise InputError("question must not be empty")
         return self._run(question, thread_id=thread_id or f"ask-{uuid.uuid4().hex}", model=model,
-                         run={"entry": "ask"})
+                         run={"entry": "ask"}, actor=actor)
 
     def approve(
         self, thread_id: str, *, approved: bool, actor: str, reason: str = "", label: str | None = None
@@ -207,6 +210,18 @@ class CRM:
         """Verify this tenant's audit chain (names the first bad record)."""
         return self._deps().ledger.verify()
 
+    @property
+    def sovereignty(self) -> Sovereignty:
+        """Fingerprints, retention, export/import, erasure and sovereignty reports of this tenant."""
+        from agent_crm.sovereignty import Sovereignty, TenantStores
+
+        deps = self._deps()
+        allowed = deps.tenant_settings.allowed_regions
+        stores = TenantStores(settings=self.settings, tenant=self.tenant, records=deps.records, index=deps.index,
+                              ledger=deps.ledger, on_change=deps.records_changed,
+                              allowed_regions=tuple(allowed) if allowed is not None else None)
+        return Sovereignty(stores, ingest=self.ingest)
+
     # ------------------------------------------------------------------ async twins
     async def aingest(self, source: Any, **kw: Any) -> IngestReport:
         """Async twin of :meth:`ingest` (runs in a worker thread)."""
@@ -230,7 +245,8 @@ class CRM:
 
     # ------------------------------------------------------------------ internals
     def _run(
-        self, question: str, *, thread_id: str, model: str | None, run: dict[str, Any], n_scripts: int | None = None
+        self, question: str, *, thread_id: str, model: str | None, run: dict[str, Any], n_scripts: int | None = None,
+        actor: str | None = None,
     ) -> Decision:
         from langchain_core.messages import HumanMessage
 
@@ -240,7 +256,7 @@ class CRM:
         alias = model or self.models.current
         deps.gateway.registry.get(alias)
         masked = deps.redact(question)
-        run = {**run, "model": alias, "actor": self.actor, "thread_id": thread_id,
+        run = {**run, "model": alias, "actor": actor or self.actor, "thread_id": thread_id,
                "started_perf": time.perf_counter()}
         if n_scripts is not None:
             run["n_scripts"] = n_scripts

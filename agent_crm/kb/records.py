@@ -58,6 +58,7 @@ class RecordStore:
         self._lock = threading.RLock()
         self._by_customer: dict[str, tuple[Interaction, ...]] = {}
         self._directory: tuple[CustomerEntry, ...] | None = None
+        self._data_version = self._version()
 
     # ------------------------------------------------------------------ writes
     def put_many(self, records: Sequence[Interaction]) -> None:
@@ -68,10 +69,16 @@ class RecordStore:
                 raise ValueError(f"record {r.id} belongs to tenant {r.tenant}, not {self.tenant}")
             rows.append((r.id, r.customer_id, r.channel, r.timestamp.timestamp(), r.content_hash, _dump(r)))
         with self._lock:
+            # the previous owners' cached records go stale too (a replaced record may change customer)
+            owners = {r.customer_id for r in records}
+            for i in range(0, len(rows), 500):
+                part = [row[0] for row in rows[i : i + 500]]
+                owners.update(o for (o,) in self._conn.execute(
+                    f"SELECT customer_id FROM records WHERE id IN ({','.join('?' * len(part))})", part))
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)", rows)
             self._conn.execute("COMMIT")
-            self._invalidate({r.customer_id for r in records})
+            self._invalidate(owners)
 
     def delete(self, record_ids: Iterable[str]) -> int:
         """Delete records by id; return how many existed."""
@@ -117,6 +124,18 @@ class RecordStore:
             )
 
     # ------------------------------------------------------------------ reads
+    def _version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _fresh(self) -> None:
+        """Drop the caches when another process (another API worker, a retention run) committed changes."""
+        version = self._version()
+        if version != self._data_version:
+            with self._lock:
+                self._data_version = version
+                self._by_customer.clear()
+                self._directory = None
+
     def file_seen(self, file_hash: str) -> int | None:
         """Number of records of an already-ingested file with this content hash, or None if it is new."""
         row = self._conn.execute("SELECT records FROM files WHERE file_hash=?", (file_hash,)).fetchone()
@@ -139,6 +158,7 @@ class RecordStore:
 
     def by_customer(self, customer_id: str) -> tuple[Interaction, ...]:
         """All records of one customer, oldest first (cached until the customer's records change)."""
+        self._fresh()
         cached = self._by_customer.get(customer_id)
         if cached is not None:
             return cached
@@ -169,6 +189,7 @@ class RecordStore:
 
     def directory(self) -> tuple[CustomerEntry, ...]:
         """The customer directory: loaded entries merged with names and contacts seen in records."""
+        self._fresh()
         if self._directory is not None:
             return self._directory
         entries: dict[str, CustomerEntry] = {}

@@ -138,7 +138,7 @@ def _resolve_alias(crm: CRM, key: KeyInfo, requested: str) -> tuple[str | None, 
 def _answer(crm: CRM, key: KeyInfo, body: ChatCompletionRequest, question: str,
             thread_id: str) -> tuple[Decision, str, dict[str, int]]:
     alias, reported = _resolve_alias(crm, key, body.model)
-    decision = crm.ask(question, thread_id=thread_id, model=alias)
+    decision = crm.ask(question, thread_id=thread_id, model=alias, actor=key.actor)
     return decision, reported, _usage(question, decision.answer)
 
 

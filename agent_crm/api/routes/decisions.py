@@ -55,7 +55,8 @@ def _check_model(crm: CRM, scope: TenantScope, alias: str | None) -> None:
 
 def _decide(scope: TenantScope, body: DecisionRequest) -> dict[str, Any]:
     _check_model(scope.crm, scope, body.model)
-    d = scope.crm.decide(customer=body.customer, type=body.type, language=body.language, model=body.model)
+    d = scope.crm.decide(customer=body.customer, type=body.type, language=body.language, model=body.model,
+                         actor=scope.key.actor)
     return d.model_dump(mode="json")
 
 
