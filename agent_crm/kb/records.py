@@ -184,7 +184,8 @@ class RecordStore:
 
     def latest_timestamp(self) -> datetime | None:
         """Timestamp of the newest record (the tenant's 'as of' for deterministic decisions)."""
-        row = self._conn.execute("SELECT MAX(ts) FROM records").fetchone()
+        # knowledge documents carry file times, not interaction times: they must not move the reference date
+        row = self._conn.execute("SELECT MAX(ts) FROM records WHERE channel != 'doc'").fetchone()
         return datetime.fromtimestamp(row[0], UTC) if row and row[0] is not None else None
 
     def directory(self) -> tuple[CustomerEntry, ...]:

@@ -229,15 +229,31 @@ class PassportDetector(_BuiltinDetector):
         return _PASSPORT_KEYWORD.search(folded, max(0, m.start() - 24), m.start()) is not None
 
 
+_INTL_DIGITS = re.compile(r"[0-9]")
+
+
 class PhoneDetector(_BuiltinDetector):
-    """PRC mobile number 1[3-9]x xxxx xxxx, with optional +86/0086/86 prefix and consistent separators."""
+    """Phone numbers: PRC mobiles (1[3-9]x xxxx xxxx, optional +86/0086/86 prefix, consistent separators),
+    international numbers written with a leading + country code (E.164: 8-15 digits, e.g. +49 176 3172745,
+    +1 (717) 869-3340), and North-American numbers written with separators ((717) 869-3340, 717-869-3340)."""
 
     kind = "PHONE"
     priority = 40
-    min_digits = 11
+    min_digits = 10
     patterns = (
         _rx(r"(?:(?:\+|00)?86[ \-]?|\(\+?86\)[ \-]?)?1[3-9][0-9](?P<s>[ \-.]?)[0-9]{4}(?P=s)[0-9]{4}"),
+        _rx(r"\+[1-9][0-9]{0,2}[ \-.]?(?:\(?[0-9]{1,4}\)?[ \-.]?){1,4}[0-9]{2,4}"),
+        _rx(r"(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[\-.])[2-9][0-9]{2}[\-.][0-9]{4}"),
     )
+
+    def accept(self, m: re.Match[str], folded: str) -> bool:
+        """Keep international candidates with an E.164-plausible digit count (8-15)."""
+        if m.re is not self.patterns[1]:
+            return True
+        value = m.group(0)
+        if value.startswith("+86"):
+            return False  # PRC numbers: the mobile pattern and the landline detector type them precisely
+        return 8 <= len(_INTL_DIGITS.findall(value)) <= 15
 
 
 _SSN_SHAPE = re.compile(r"[0-9]{3}-[0-9]{2}-[0-9]{4}")
