@@ -14,6 +14,16 @@ TextRedactor = Callable[[str], str]
 _state: dict[str, Any] = {"configured": False}
 
 
+class _CurrentStderr:
+    """A file-like that writes to whatever ``sys.stderr`` is at write time (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 class RedactEvent:
     """structlog processor that passes every string value of an event through a text redactor."""
 
@@ -50,8 +60,9 @@ def configure_logging(
         redactor: text redactor applied to every string in every event (PII never reaches a log).
         stream: where to write (default stderr).
     """
-    out = stream or sys.stderr
-    pretty = fmt == "console" or (fmt == "auto" and hasattr(out, "isatty") and out.isatty())
+    out = stream or _CurrentStderr()
+    tty = stream.isatty() if stream is not None and hasattr(stream, "isatty") else sys.stderr.isatty()
+    pretty = fmt == "console" or (fmt == "auto" and tty)
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -67,7 +78,7 @@ def configure_logging(
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper(), logging.WARNING)),
-        logger_factory=structlog.PrintLoggerFactory(file=out),
+        logger_factory=structlog.PrintLoggerFactory(file=out),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     _state["configured"] = True

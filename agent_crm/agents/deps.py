@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from agent_crm.kb.index import TenantIndex
     from agent_crm.kb.records import RecordStore
     from agent_crm.llm.gateway import Gateway
+    from agent_crm.policy.fields import CompiledPolicy
+    from agent_crm.policy.residency import ResidencyRouter
+    from agent_crm.policy.vault import Vault
 
 
 @dataclass
@@ -31,6 +34,13 @@ class TenantDeps:
     """Decision type -> ScoringModel for this tenant (defaults merged with the tenant's override)."""
     redact: Callable[[str], str]
     """Text redactor applied to anything leaving the run (answers, audit text)."""
+    # trust policy (issue 4): the tenant's compiled policy, pseudonym vault and residency router
+    policy: CompiledPolicy | None = None
+    """The tenant's policy (ingest pipeline, text policy, cross-verification); None = defaults."""
+    vault: Vault | None = None
+    """The tenant's pseudonym vault (``agent_crm.policy.roles.present`` reads through it)."""
+    residency: ResidencyRouter | None = None
+    """Where the tenant's model requests may go (the gateway asks it per call; the audit records it)."""
     _baselines: dict[str, dict[str, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

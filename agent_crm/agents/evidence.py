@@ -10,6 +10,7 @@ from agent_crm.agents.state import AssistantContext, AssistantState
 from agent_crm.agents.timing import timed
 from agent_crm.kb.documents import KNOWLEDGE_CUSTOMER
 from agent_crm.kb.filters import SearchFilters
+from agent_crm.policy.injection import neutralise, neutralise_items
 from agent_crm.types import Hit
 
 # words added to the retrieval query so each decision type finds the records that matter to it
@@ -53,4 +54,18 @@ def retrieve(state: AssistantState, runtime: Runtime[AssistantContext]) -> dict[
         rec = deps.records.get(h.chunk.record_id)
         ev["title"] = rec.subject if rec and rec.subject else h.chunk.record_id
         knowledge.append(ev)
-    return {"evidence": [hit_evidence(h) for h in hits], "knowledge": knowledge}
+    # trust policy (issue 4): instruction-like text in retrieved records is neutralised before any model sees
+    # it (on the whole chunk, before the snippet is cut) and the run is flagged with the records' ids
+    evidence = [hit_evidence(h) for h in hits]
+    flagged: list[str] = []
+    for ev, h in zip([*evidence, *knowledge], [*hits, *docs], strict=True):
+        clean, found = neutralise(h.chunk.text)
+        if found:
+            ev["snippet"] = clean[:SNIPPET_CHARS]
+            flagged += [h.chunk.record_id] if h.chunk.record_id not in flagged else []
+    knowledge, titles = neutralise_items(knowledge, keys=("title",))
+    flagged += [rid for rid in titles if rid not in flagged]
+    if not flagged:
+        return {"evidence": evidence, "knowledge": knowledge}
+    run = {**state.get("run", {}), "injection_records": flagged}
+    return {"evidence": evidence, "knowledge": knowledge, "flags": ["prompt_injection"], "run": run}

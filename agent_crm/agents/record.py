@@ -60,6 +60,8 @@ def record(state: AssistantState, runtime: Runtime[AssistantContext]) -> dict[st
     """Append the run to the tenant's audit ledger and keep its id."""
     deps = runtime.context.deps
     payload, personal = audit_payload(state, deps.tenant)
+    if deps.residency is not None:  # trust policy (issue 4): the customer's region and each call's destination
+        payload["residency"] = deps.residency.describe(state.get("customer_id"), payload["model_calls"])
     actor = state.get("run", {}).get("actor", "sdk")
     # personal parts are encrypted under the customer's key (or the thread's, when no customer was resolved),
     # so erasing the customer or the conversation shreds them without breaking the chain

@@ -48,11 +48,11 @@ def create_app(settings: Settings | None = None, *, threads: int | None = None) 
         threads: worker threads for CRM calls (default ``$AGENT_CRM_API_THREADS`` or :data:`DEFAULT_THREADS`).
     """
     from agent_crm.logs import configure_logging
-    from agent_crm.policy.redaction import redact_text
+    from agent_crm.policy.vault import log_redactor
 
     overrides: dict[str, Any] = {} if settings is None else settings.model_dump()
     settings = settings or build_settings()
-    configure_logging(level=settings.log_level, fmt=settings.log_format, redactor=redact_text)
+    configure_logging(level=settings.log_level, fmt=settings.log_format, redactor=log_redactor)
     n_threads = threads or int(os.environ.get(THREADS_ENV, "0") or 0) or DEFAULT_THREADS
 
     app = FastAPI(

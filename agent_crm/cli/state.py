@@ -24,7 +24,7 @@ class CLIState:
         if self._settings is None:
             from agent_crm.config import build_settings
             from agent_crm.logs import configure_logging
-            from agent_crm.policy.redaction import redact_text
+            from agent_crm.policy.vault import log_redactor
 
             overrides: dict[str, Any] = {}
             if self.home is not None:
@@ -32,7 +32,7 @@ class CLIState:
             if self.log_level is not None:
                 overrides["log_level"] = self.log_level
             self._settings = build_settings(**overrides)
-            configure_logging(level=self._settings.log_level, fmt=self._settings.log_format, redactor=redact_text)
+            configure_logging(level=self._settings.log_level, fmt=self._settings.log_format, redactor=log_redactor)
         return self._settings  # type: ignore[no-any-return]
 
     def crm(self, tenant: str, actor: str = "cli") -> CRM:
