@@ -216,10 +216,9 @@ class CRM:
         from agent_crm.sovereignty import Sovereignty, TenantStores
 
         deps = self._deps()
-        allowed = deps.tenant_settings.allowed_regions
         stores = TenantStores(settings=self.settings, tenant=self.tenant, records=deps.records, index=deps.index,
-                              ledger=deps.ledger, on_change=deps.records_changed,
-                              allowed_regions=tuple(allowed) if allowed is not None else None)
+                              ledger=deps.ledger, on_change=deps.records_changed, vault=deps.vault,
+                              residency=deps.residency.rules if deps.residency is not None else None)
         return Sovereignty(stores, ingest=self.ingest)
 
     # ------------------------------------------------------------------ async twins
