@@ -52,3 +52,10 @@ def test_every_planted_value_in_the_sample_tenants_is_redacted() -> None:
             rec = recs[row["record_id"]]
             clean = policy(rec).model_dump_json()
             assert row["value"] not in clean, f"{tenant} {row['record_id']} {row['kind']} survived"
+
+
+@pytest.mark.parametrize("address", ["a..a0@acme.cn", "x.@y.com", ".lead@corp.io", "li_lei+crm@mail.example.org"])
+def test_unusual_email_forms_are_still_masked(address: str) -> None:
+    """Malformed-but-real addresses (double dots, trailing dot) are someone's address: they are masked."""
+    out = redact_text(f"请联系 {address} 谢谢")
+    assert address not in out and "<EMAIL>" in out

@@ -298,7 +298,8 @@ class EmailDetector(_BuiltinDetector):
     priority = 5
     patterns = (
         re.compile(
-            r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*@"
+            # liberal local part (RFC-invalid forms such as a..b@x.cn are still someone's address: mask them)
+            r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@"
             r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
         ),
     )
