@@ -124,14 +124,19 @@ class CRM:
         since: datetime | None = None,
         until: datetime | None = None,
         tags: Sequence[str] = (),
+        knowledge: bool = True,
     ) -> list[Hit]:
-        """Hybrid search over this tenant's records (the query is PII-masked before it is embedded)."""
+        """Hybrid search over this tenant's records (the query is PII-masked before it is embedded).
+
+        ``knowledge=False`` searches interaction records only, leaving out knowledge documents (policies,
+        playbooks), which otherwise answer many general questions first.
+        """
         from agent_crm.kb.filters import SearchFilters
 
         deps = self._deps()
         chan = channel if channel is None or isinstance(channel, str) else tuple(channel)
         filters = SearchFilters(customer_id=customer, channel=chan, since=since, until=until, tags=tuple(tags))
-        return list(deps.index.search(deps.redact(query), k=k, filters=filters))
+        return list(deps.index.search(deps.redact(query), k=k, filters=filters, knowledge=knowledge))
 
     def retriever(self, k: int = 8) -> Any:
         """This tenant's knowledge base as a langchain-core ``BaseRetriever``."""

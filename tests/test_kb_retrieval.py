@@ -450,3 +450,35 @@ def test_upsert_embedded_writes_both_stores_and_mirror(tmp_path: Path) -> None:
     assert hit.chunk.id == "o-13#0" and hit.dense_rank == 1 and hit.lexical_rank == 1
     with pytest.raises(TenantError):
         index.upsert_embedded(_chunks("other")[:1], get_embedder("e5").embed_documents(["x"]))
+
+
+def test_identifier_only_in_a_structured_field_is_searchable(tmp_path: Path) -> None:
+    """An order number carried only in ``fields.order_no`` is found, and exact identifier matches rank first."""
+    from agent_crm import CRM
+    from agent_crm.config import build_settings
+
+    crm = CRM("idents", settings=build_settings(home=tmp_path))
+    base = {"customer_id": "c1", "channel": "ticket", "timestamp": "2026-10-01T10:00:00+00:00"}
+    crm.ingest([
+        base | {"id": "r1", "text": "Where is my parcel? Tracking has not moved.", "fields": {"order_no": "SO-2026-004425"}},
+        base | {"id": "r2", "text": "Order status question: when will my order ship? Status please."},
+        base | {"id": "r3", "text": "Order status of my wholesale order, please send the status."},
+    ])
+    ids = [h.chunk.record_id for h in crm.search("status of order SO-2026-004425", k=3)]
+    assert ids[0] == "r1"
+
+
+def test_knowledge_documents_can_be_left_out(tmp_path: Path) -> None:
+    """``knowledge=False`` returns interaction records only, even when a policy text matches better."""
+    from agent_crm import CRM
+    from agent_crm.config import build_settings
+
+    crm = CRM("docs", settings=build_settings(home=tmp_path))
+    doc = tmp_path / "returns-policy.md"
+    doc.write_text("# Returns policy\nLate delivery complaints: refund shipping within 14 days.\n", encoding="utf-8")
+    crm.ingest(doc)
+    crm.ingest([{"id": "r1", "customer_id": "c1", "channel": "email", "timestamp": "2026-10-01T10:00:00+00:00",
+                 "text": "My parcel arrived three weeks late, I want to complain."}])
+    assert any(h.chunk.record_id == "doc:returns-policy" for h in crm.search("late delivery complaint", k=2))
+    only = crm.search("late delivery complaint", k=2, knowledge=False)
+    assert [h.chunk.record_id for h in only] == ["r1"]

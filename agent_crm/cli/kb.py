@@ -46,11 +46,12 @@ def search(
     customer: Annotated[str | None, typer.Option(help="Only this customer's records.")] = None,
     channel: Annotated[list[str] | None, typer.Option(help="Only these channels (repeatable).")] = None,
     k: Annotated[int, typer.Option("-k", help="Number of hits.")] = 8,
+    docs: Annotated[bool, typer.Option("--docs/--no-docs", help="Include knowledge documents (policies).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as a JSON list.")] = False,
 ) -> None:
     """Hybrid (dense + BM25) search with citations."""
     state: CLIState = ctx.obj
-    hits = state.crm(tenant).search(query, k=k, customer=customer, channel=channel or None)
+    hits = state.crm(tenant).search(query, k=k, customer=customer, channel=channel or None, knowledge=docs)
     if as_json:
         rows = [{
             "record_id": h.chunk.record_id, "chunk_id": h.chunk.id, "customer_id": h.chunk.customer_id,

@@ -38,7 +38,7 @@ def evaluate_retrieval(cases: Sequence[RetrievalCase], crm_for: Callable[[str], 
         channel = case.filters.get("channel")
         start = time.perf_counter()
         hits = crm.search(case.query, k=max(k * 3, k), customer=case.filters.get("customer_id"),
-                          channel=channel if isinstance(channel, str | list) else None)
+                          channel=channel if isinstance(channel, str | list) else None, knowledge=False)
         latencies.append((time.perf_counter() - start) * 1000)
         ranked = [h.chunk.record_id for h in hits]
         rows.append((case, recall_at_k(ranked, case.relevant, k), reciprocal_rank(ranked, case.relevant)))

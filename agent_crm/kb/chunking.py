@@ -13,6 +13,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from agent_crm.errors import ConfigError
+from agent_crm.kb.identifiers import field_identifiers
 from agent_crm.kb.sentences import sentence_spans, split_sentences
 from agent_crm.tokens import DEFAULT_ENCODING, encoding
 from agent_crm.types import Chunk, Interaction
@@ -32,8 +33,12 @@ _Unit = list[int]
 
 
 def record_header(rec: Interaction) -> str:
-    """Join the present customer_name, contact_name, product and subject with `` · `` (one line)."""
-    parts = (rec.customer_name, rec.contact_name, rec.product, rec.subject)
+    """Join the present customer_name, contact_name, product and subject with `` · `` (one line), then any
+    identifier-valued structured fields (order_no, sku, ticket_no, ...) not already in the text, so that
+    searching by an order number or SKU finds records that carry it only as a field."""
+    parts = [rec.customer_name, rec.contact_name, rec.product, rec.subject]
+    seen = f"{rec.subject or ''} {rec.text}"
+    parts.extend(v for v in field_identifiers(rec.fields) if v not in seen)
     return HEADER_SEPARATOR.join(" ".join(p.split()) for p in parts if p and p.strip())
 
 

@@ -21,8 +21,11 @@ import numpy as np
 
 from agent_crm.errors import TenantError
 from agent_crm.kb.chroma import VectorStore, get_client
+from agent_crm.kb.documents import KNOWLEDGE_CUSTOMER
 from agent_crm.kb.embeddings import Embedder, get_embedder
 from agent_crm.kb.filters import FilterColumns, SearchFilters, positions_in
+from agent_crm.kb.glossary import expand_query
+from agent_crm.kb.identifiers import IDENTIFIER
 from agent_crm.kb.lexical import LexicalIndex
 from agent_crm.kb.retriever import rrf_fuse
 from agent_crm.logs import get_logger
@@ -169,6 +172,9 @@ def _shared_for(directory: Path) -> _Shared:
             found = _Shared(LexicalIndex(key))
             _SHARED[key] = found
         return found
+
+
+IDENTIFIER_WEIGHT = 2.0
 
 
 class TenantIndex:
@@ -342,18 +348,34 @@ class TenantIndex:
         found = self._lexical.search(query, k, filters)
         return [Hit(chunk=c, score=s, lexical_score=s, lexical_rank=n) for n, (c, s) in enumerate(found, 1)]
 
-    def search(self, query: str, k: int = 8, filters: SearchFilters | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 8, filters: SearchFilters | None = None, *, knowledge: bool = True
+    ) -> list[Hit]:
         """Return the ``k`` best chunks by reciprocal rank fusion of the dense and the BM25 side.
 
         Each side fetches ``OVERFETCH * k`` candidates under the same filters; fusion uses ``settings.rrf_k``.
+        Identifiers in the query (order numbers, SKUs, ticket ids) add a third ranked list: the lexical
+        candidates that contain them verbatim. ``knowledge=False`` leaves out the tenant's knowledge documents
+        (customer ``_kb``), so record searches are not crowded out by policy texts.
         """
         if k <= 0:
             return []
         n = OVERFETCH * k
         by_dense = {h.chunk.id: h for h in self.search_dense(query, n, filters)}
-        by_lex = {h.chunk.id: h for h in self.search_lexical(query, n, filters)}
+        # the lexical side also gets the bilingual CRM glossary's translations (cross-lingual questions)
+        by_lex = {h.chunk.id: h for h in self.search_lexical(expand_query(query), n, filters)}
+        if not knowledge:
+            by_dense = {c: h for c, h in by_dense.items() if h.chunk.customer_id != KNOWLEDGE_CUSTOMER}
+            by_lex = {c: h for c, h in by_lex.items() if h.chunk.customer_id != KNOWLEDGE_CUSTOMER}
+        lists = [list(by_dense), list(by_lex)]
+        weights = [1.0, 1.0]
+        # identifiers are the lexical side's job (dense models are blind to them): exact containment ranks first
+        idents = [m.group(0).lower() for m in IDENTIFIER.finditer(query)]
+        if idents:
+            lists.append([c for c, h in by_lex.items() if any(i in h.chunk.text.lower() for i in idents)])
+            weights.append(IDENTIFIER_WEIGHT)
         hits: list[Hit] = []
-        for cid, score in rrf_fuse([list(by_dense), list(by_lex)], k=self.settings.rrf_k)[:k]:
+        for cid, score in rrf_fuse(lists, k=self.settings.rrf_k, weights=weights)[:k]:
             d, lx = by_dense.get(cid), by_lex.get(cid)
             hits.append(
                 Hit(

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["TenantRetriever", "hit_document", "rrf_fuse"]
 
 
-def rrf_fuse(lists: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
-    """Fuse ranked id lists with reciprocal rank fusion: ``score(id) = sum over lists of 1 / (k + rank)``.
+def rrf_fuse(
+    lists: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists with reciprocal rank fusion: ``score(id) = sum over lists of w / (k + rank)``.
 
     Ranks are 1-based; an id repeated within one list counts once, at its best rank. The result is sorted by
     score (descending), then by best rank, then by id, so equal inputs give identical output.
@@ -31,21 +33,25 @@ def rrf_fuse(lists: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, flo
     Args:
         lists: ranked lists of ids, best first.
         k: the RRF constant (larger flattens the rank discount).
+        weights: one weight per list (default 1 each): weighted RRF.
 
     Returns:
         ``(id, score)`` pairs, best first.
     """
     if k < 0:
         raise ValueError("rrf k must be >= 0")
+    if weights is not None and len(weights) != len(lists):
+        raise ValueError("rrf weights must have one entry per list")
     scores: dict[str, float] = {}
     best: dict[str, int] = {}
-    for ranked in lists:
+    for i, ranked in enumerate(lists):
+        w = 1.0 if weights is None else float(weights[i])
         seen: set[str] = set()
         for rank, key in enumerate(ranked, start=1):
             if key in seen:
                 continue
             seen.add(key)
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+            scores[key] = scores.get(key, 0.0) + w / (k + rank)
             best[key] = min(best.get(key, rank), rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
 

@@ -10,6 +10,7 @@ language. Goal: hybrid recall@5 >= 0.9 in both languages. The better engine is t
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -46,7 +47,7 @@ def main() -> None:
             filters = SearchFilters(customer_id=(q.get("filters") or {}).get("customer_id"))
             relevant = set(q["relevant"])
             for mode, fn in (("dense", index.search_dense), ("lexical", index.search_lexical),
-                             ("hybrid", index.search)):
+                             ("hybrid", functools.partial(index.search, knowledge=False))):
                 ids: list[str] = []
                 for h in fn(q["query"], k=args.k * 3, filters=filters):
                     if h.chunk.record_id not in ids:
