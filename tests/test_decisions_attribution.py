@@ -97,6 +97,13 @@ TEXTS = [
     "学员出勤率下降，家长考虑不续费。",
     "No problem, everything works now.",
     "我们在评估别家的方案。",
+    "家里下个月搬去上海，申请退费。",
+    "宋老板投诉贷款被重复扣款，查系统是批扣重复，当天冲正并致歉。",
+    "Customer: the price is too high for us.\nAgent: No need to worry, discount code applied.",
+    "王女士：孩子不想学了，秋季不报。\n赵老师：好的，理解。",
+    "Our order arrived two weeks past your SLA and the wrong colour. Escalated to Tier 2.",
+    "寒假班早鸟报名开始了，老生9折。",
+    "Tracking says in transit for 24 days, it never arrived.",
     "",
 ]
 CHANNELS = [
@@ -111,6 +118,8 @@ CHANNELS = [
     "payment",
     "return",
     "visit",
+    "review",
+    "application",
 ]
 FIELDS = st.one_of(
     st.just({}),

@@ -123,14 +123,16 @@ def test_cash_flow_stability_is_one_minus_cv_over_six_months() -> None:
     assert feat("avg_monthly_flow", records).value == pytest.approx(190_850.0)
 
 
-def test_cash_flow_stability_shrinks_toward_half_with_few_months_and_reads_mapping_fields() -> None:
-    """Two months (a month -> amount mapping, amounts as text) say little: the value moves toward 0.5."""
+def test_cash_flow_stability_reads_mapping_fields_and_one_month_says_nothing() -> None:
+    """Two equal months (a month -> amount mapping, amounts as text) are stable; a single month is 0.5."""
     fv = feat(
         "cash_flow_stability",
         [rec("p", 5, "note", fields={"pos_flow": {"2025-05": "10万", "2025-06": 100000}})],
     )
-    assert fv.value == pytest.approx(0.5 + (1.0 - 0.5) * 1 / 5)
+    assert fv.value == pytest.approx(1.0) and fv.facts["months"] == 2
     assert fv.facts["mean"] == 100_000.0
+    one = feat("cash_flow_stability", [rec("p", 5, "note", fields={"pos_monthly_flow": 80_000})])
+    assert one.value == 0.5 and one.facts["months"] == 1
 
 
 def test_old_pos_months_are_outside_the_window() -> None:
@@ -138,13 +140,21 @@ def test_old_pos_months_are_outside_the_window() -> None:
     assert feat("cash_flow_stability", [rec("p", 400, "note", fields={"pos_monthly_flow": 50_000})]).missing
 
 
-def test_repayment_history_is_on_time_share_minus_lateness() -> None:
-    """Three of four on time, the late one 45 days late: 0.75 − (45/90 × 0.5)/4."""
+def test_repayment_history_is_one_minus_the_cost_of_late_payments() -> None:
+    """Three of four on time, the late one 45 days late (serious, > 30 days): 1 − (0.4 + 0.3 × 15/60)."""
     records = [rec(f"p{i}", 30 * i + 5, "payment", fields={"paid_on_time": True}) for i in range(3)]
     records.append(rec("late", 100, "repayment", fields={"paid_on_time": "否", "days_late": 45}))
     fv = feat("repayment_history", records)
-    assert fv.value == pytest.approx(0.75 - 0.25 / 4)
-    assert fv.facts == {"payments": 4, "on_time": 3, "late": 1, "avg_days_late": 45.0, "max_days_late": 45.0}
+    assert fv.value == pytest.approx(1 - (0.4 + 0.3 * 15 / 60))
+    assert fv.facts == {
+        "payments": 4,
+        "on_time": 3,
+        "late": 1,
+        "avg_days_late": 45.0,
+        "max_days_late": 45.0,
+        "serious_late_12m": ["late"],
+        "late_12m": ["late"],
+    }
 
 
 def test_requested_amount_ratio_uses_the_application_and_the_pos_records() -> None:
@@ -269,7 +279,8 @@ def test_returns_and_renewal_signals() -> None:
             )
         ],
     )
-    assert ren.value == pytest.approx((0.6 + 0.5 + 0.4) / 3)
+    # a stated renewal status weighs 3, attendance and satisfaction 1 each
+    assert ren.value == pytest.approx((0.6 + 0.5 + 3 * 0.4) / 5)
 
 
 def test_records_after_as_of_are_ignored_and_compute_features_covers_the_type() -> None:

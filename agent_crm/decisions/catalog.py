@@ -58,7 +58,7 @@ FEATURES: dict[str, FeatureInfo] = {
             "count",
             "客户异议",
             "objections",
-            "records raising objections in the last 12 months",
+            "records where the customer raises objections (their words, not ours), 12 months",
         ),
         _f("sentiment", "level", "客户情绪", "customer sentiment", "mean polarity of customer text, -1..1"),
         _f(
@@ -72,11 +72,27 @@ FEATURES: dict[str, FeatureInfo] = {
         _f("complaints", "count", "投诉", "complaints", "complaint records in the last 12 months"),
         _f("response_time", "level", "响应时长", "response time", "mean hours from inbound to next outbound"),
         _f("surgery_volume_trend", "level", "手术量趋势", "surgery volume trend", "relative monthly change"),
-        _f("cash_flow_stability", "level", "还款能力", "repayment capacity", "1 - CV of monthly POS flow"),
         _f(
-            "avg_monthly_flow", "level", "月均流水", "average monthly flow", "mean monthly POS flow, 6 months"
+            "cash_flow_stability",
+            "level",
+            "还款能力",
+            "repayment capacity",
+            "1 - CV of monthly POS / settlement flow",
         ),
-        _f("repayment_history", "level", "还款记录", "repayment history", "on-time share minus lateness"),
+        _f(
+            "avg_monthly_flow",
+            "level",
+            "月均流水",
+            "average monthly flow",
+            "mean monthly POS / settlement flow, 6 months",
+        ),
+        _f(
+            "repayment_history",
+            "level",
+            "还款记录",
+            "repayment history",
+            "1 minus the cost of late payments (> 30 days decisive)",
+        ),
         _f(
             "requested_amount_ratio",
             "level",
@@ -94,10 +110,25 @@ FEATURES: dict[str, FeatureInfo] = {
             "level",
             "续费信号",
             "renewal signals",
-            "attendance, satisfaction, renewal status",
+            "renewal status per course, stated intent, attendance, satisfaction; moving away caps it",
         ),
         _f("returns", "count", "退货", "returns", "returns in the last 180 days"),
         _f("urgency", "count", "紧急程度", "urgency", "urgent customer requests in the last 30 days"),
+        _f(
+            "incidents",
+            "count",
+            "服务事故",
+            "service incidents",
+            "complaints, delays, damage or defects the customer reported in the last 30 days",
+        ),
+        _f("relocation", "count", "搬离", "moved away", "records saying the customer moved away, 12 months"),
+        _f(
+            "our_faults",
+            "count",
+            "我方过失",
+            "our faults",
+            "records where we acknowledged our own error (apology, reversal, refund), 180 days",
+        ),
     )
 }
 
@@ -121,6 +152,9 @@ class DecisionSpec:
     """What the score measures (zh, en)."""
     display_name: tuple[str, str]
     """Name of the decision type (zh, en)."""
+    ignore_our_faults: bool = False
+    """Leave complaints about our own acknowledged errors out of sentiment and complaints (credit judges the
+    borrower's conduct, not our service)."""
 
     @property
     def thresholds(self) -> tuple[str, ...]:
@@ -160,16 +194,27 @@ SPECS: dict[str, DecisionSpec] = {
         "next_best_action",
         features=(
             "recency",
-            "monetary",
             "quote_rejections",
             "objections",
             "competitor_mentions",
             "sentiment",
-            "engagement",
             "surgery_volume_trend",
             "open_tickets",
+            "complaints",
+            "renewal_signals",
         ),
-        aux_features=("complaints", "renewal_signals", "budget", "timeline", "need", "frequency", "returns"),
+        aux_features=(
+            "engagement",
+            "incidents",
+            "our_faults",
+            "monetary",
+            "budget",
+            "timeline",
+            "need",
+            "frequency",
+            "returns",
+            "relocation",
+        ),
         labels=NBA_ACTIONS,
         bands=("hot", "warm", "cold"),
         params=("reactivation_days",),
@@ -186,6 +231,7 @@ SPECS: dict[str, DecisionSpec] = {
             "engagement",
             "objections",
             "competitor_mentions",
+            "relocation",
         ),
         aux_features=("recency", "sentiment"),
         labels=("qualified", "nurture", "disqualified"),
@@ -207,7 +253,7 @@ SPECS: dict[str, DecisionSpec] = {
             "competitor_mentions",
             "renewal_signals",
         ),
-        aux_features=("returns", "engagement"),
+        aux_features=("returns", "engagement", "relocation", "incidents"),
         labels=("high", "medium", "low"),
         bands=("high", "medium", "low"),
         params=(),
@@ -245,9 +291,16 @@ SPECS: dict[str, DecisionSpec] = {
         aux_features=("avg_monthly_flow", "open_tickets"),
         labels=("approve", "approve_with_conditions", "refer", "decline"),
         bands=("approve", "approve_with_conditions", "refer", "decline"),
-        params=("limit_multiple", "conditional_limit_factor", "limit_rounding"),
+        params=(
+            "limit_multiple",
+            "conditional_limit_factor",
+            "limit_rounding",
+            "min_flow_months",
+            "serious_late_limit_factor",
+        ),
         score_name=("授信评分", "credit score"),
         display_name=("授信建议", "credit recommendation"),
+        ignore_our_faults=True,
     ),
 }
 

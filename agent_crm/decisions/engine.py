@@ -20,8 +20,10 @@ from agent_crm.decisions.weights import default_models
 from agent_crm.errors import InputError, TenantError
 from agent_crm.types import Decision, Interaction, Language
 
-OPTIONS: tuple[str, ...] = ("competitors",)
-"""Accepted keys of ``decide(options=...)``: ``competitors`` = competitor names known to the tenant."""
+OPTIONS: tuple[str, ...] = ("competitors", "contacts")
+"""Accepted keys of ``decide(options=...)``: ``competitors`` = competitor names known to the tenant;
+``contacts`` = the customer's directory contacts (mappings or ``Contact`` objects with ``name``, ``title``,
+``role``)."""
 
 
 def _as_of(records: Sequence[Interaction], as_of: datetime | None) -> datetime:
@@ -41,16 +43,28 @@ def _check_records(records: Sequence[Interaction], tenant: str, customer_id: str
             raise InputError(f"record {r.id!r} belongs to customer {r.customer_id!r}, not {customer_id!r}")
 
 
-def _options(options: Mapping[str, Any] | None) -> tuple[str, ...]:
+def _options(options: Mapping[str, Any] | None) -> tuple[tuple[str, ...], tuple[Mapping[str, Any], ...]]:
     if not options:
-        return ()
+        return (), ()
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise InputError(f"unknown decide option(s) {', '.join(unknown)}; valid: {', '.join(OPTIONS)}")
     names = options.get("competitors") or ()
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
         raise InputError("option competitors must be a list of names")
-    return tuple(names)
+    contacts = options.get("contacts") or ()
+    if isinstance(contacts, str | Mapping):
+        raise InputError("option contacts must be a list of contacts (name, title, role)")
+    return tuple(names), tuple(_contact(c) for c in contacts)
+
+
+def _contact(c: Any) -> Mapping[str, Any]:
+    """Accept a mapping or an object with ``name``/``title``/``role`` attributes (a directory Contact)."""
+    if isinstance(c, Mapping):
+        return c
+    if hasattr(c, "name"):
+        return {k: getattr(c, k, None) for k in ("name", "title", "role")}
+    raise InputError("option contacts must be a list of contacts (name, title, role)")
 
 
 def _baselines(model: ScoringModel, baselines: Mapping[str, float] | None) -> ScoringModel:
@@ -86,7 +100,9 @@ def decide(
         model: a scoring model replacing the packaged default of this type (e.g. from
             :func:`agent_crm.decisions.weights.load_weights` with a tenant override).
         baselines: feature -> baseline (e.g. :func:`agent_crm.decisions.weights.tenant_baselines`).
-        options: ``{"competitors": [...]}``: competitor names known to the tenant.
+        options: ``{"competitors": [...], "contacts": [...]}``: competitor names known to the tenant, and
+            the customer's directory contacts (``{"name", "title", "role"}``; a ``decision_maker`` role gives
+            the records engaging that contact full authority).
 
     Returns:
         A :class:`Decision` with label, score in [0, 1], factors (weights summing to 100) and details.
@@ -99,7 +115,7 @@ def decide(
     if language not in ("zh", "en"):
         raise InputError(f"unknown language {language!r}; valid: zh, en")
     _check_records(records, tenant, customer_id)
-    competitors = _options(options)
+    competitors, contacts = _options(options)
     if model is None:
         model = default_models()[decision_type]
     elif model.decision_type != decision_type:
@@ -107,7 +123,9 @@ def decide(
     model = _baselines(model, baselines)
     when = _as_of(records, as_of)
 
-    ctx = FeatureContext(records, when, competitors)
+    ctx = FeatureContext(
+        records, when, competitors, contacts=contacts, ignore_our_faults=spec.ignore_our_faults
+    )
     features = compute_in(ctx, spec.all_features)
     result = score(model, features)
     factors = attribute(result, features, spec, language)

@@ -27,12 +27,14 @@ SENTIMENT_NEGATIVE = _t(
     "敷衍 欺骗 恶劣 抱怨 着急 担心 不靠谱 后悔 气愤 忍无可忍 受够 强烈不满 态度恶劣",
     "unhappy|disappointed|disappointing|angry|furious|frustrated|frustrating|terrible|awful|"
     "worst|unacceptable|ridiculous|poor|bad|useless|annoyed|upset|waste|scam|complaint|"
-    "horrible|fed up|never again|worried|terrible service|poor quality",
+    "horrible|fed up|never again|worried|terrible service|poor quality|past your sla|no reply|still nothing|"
+    "chargeback|not acceptable|smashed|crushed|never arrived|half-empty",
 )
 COMPLAINT = _t(
     "投诉 举报 差评 维权 曝光 12315 消协 不满 强烈不满 态度差 态度恶劣 服务差",
-    "complaint|complain|complained|escalate|escalation|unacceptable|legal action|lawyer|"
-    "rude|terrible service",
+    "complaint|complain|complained|complaining|escalate|escalated|escalates|escalating|escalation|"
+    "unacceptable|not acceptable|legal action|lawyer|rude|terrible service|past your sla|missed your sla|"
+    "wrong shipment|chargeback|formal complaint|third email|still no reply|no reply",
 )
 URGENCY = _t(
     "紧急 加急 尽快 马上 立刻 立即 十万火急 停机 停产 无法使用 用不了 影响手术 今天必须 急需 "
@@ -66,7 +68,7 @@ OBJECTIONS: dict[str, Terms] = {
         "purchasing policy|formulary",
     ),
     "qualification": _t(
-        "资质 注册证 认证 资格 许可证 备案 临床数据 证据不足",
+        "资质 注册证 认证 资格 许可证 临床数据 证据不足",
         "certification|certified|qualification|license|registration|accreditation|clinical evidence",
     ),
     "timing": _t(
@@ -85,9 +87,9 @@ OBJECTIONS: dict[str, Terms] = {
 
 QUEUES: dict[str, Terms] = {
     "billing": _t(
-        "发票 账单 扣费 收费 多扣 重复扣款 扣款 付款 支付 对账 退款 申请退款 费用",
-        "invoice|billing|bill|charge|charged|double charged|overcharged|payment|refund|receipt|"
-        "subscription|fee",
+        "发票 账单 扣费 收费 多扣 重复扣款 扣款 付款 支付 对账 退款 申请退款 费用 退费 手续费 扣了两次",
+        "invoice|billing|bill|charge|charged|double charged|overcharged|payment|refund|refunds|refunded|"
+        "receipt|subscription|fee|fees|card declined|payment failed|chargeback",
     ),
     "technical": _t(
         "故障 报错 错误 无法登录 登录不了 打不开 崩溃 死机 闪退 无法使用 用不了 不能用 坏了 失灵 "
@@ -96,18 +98,23 @@ QUEUES: dict[str, Terms] = {
         "configure|api|timeout|failed",
     ),
     "returns": _t(
-        "退货 退换 换货 寄回 退款 尺码不对 不合适 大小不合适 质量问题 有瑕疵 破损 与描述不符 申请退款",
-        "return|returns|returned|exchange|rma|send back|refund|wrong size|defective|damaged|"
-        "broken on arrival|return request|poor quality",
+        "退货 退换 换货 寄回 退款 尺码不对 不合适 大小不合适 质量问题 有瑕疵 破损 与描述不符 申请退款 "
+        "退费 退课 掉色 褪色 缩水 起球 开线 发错 错发 货不对板",
+        "return|returns|returned|exchange|rma|send back|refund|refunds|wrong size|defective|damaged|"
+        "broken on arrival|return request|poor quality|wrong item|wrong colour|wrong color|wrong shipment|"
+        "lost dye|colour coming off|color coming off|faded|shrunk|after one wash|fell apart|"
+        "replacement",
     ),
     "logistics": _t(
-        "物流 快递 发货 配送 送货 到货 没收到 未收到 还没到 延迟 运单 签收 丢件 催单",
+        "物流 快递 发货 配送 送货 到货 没收到 未收到 还没到 延迟 运单 签收 丢件 催单 延误 晚到 缺件 中转",
         "shipping|delivery|delivered|courier|tracking|shipment|package|parcel|late delivery|"
-        "not received|lost package|dispatch",
+        "not received|lost package|dispatch|in transit|never arrived|hasn't arrived|has not arrived|"
+        "hasn't moved|where is my order|lost in transit|delayed",
     ),
     "complaints": _t(
         "投诉 不满 强烈不满 差评 举报 态度差 态度恶劣 服务差 欺骗 维权 12315",
-        "complaint|complain|unacceptable|rude|escalate|terrible service|lawyer",
+        "complaint|complain|unacceptable|rude|escalate|escalated|escalation|terrible service|lawyer|"
+        "past your sla|chargeback|formal complaint",
     ),
     "sales": _t(
         "报价 询价 购买 采购 价格 折扣 优惠 合同 试用 演示 方案",
@@ -173,12 +180,39 @@ TIMELINE_NONE = _t(
     "没有时间表 不急 暂不 暂缓 无限期",
     "no timeline|no rush|not now|on hold|put on hold|indefinitely",
 )
+RENEW_OFFER = _t(
+    "早鸟 续报提醒 续费提醒 续约提醒 老生续报 老生优惠 开始续报 报名开始",
+    "early bird|early-bird|renewal reminder|renewal offer|renewal notice|renewal window|renew now",
+)
+"""Our renewal offers and reminders (an open renewal window, not the customer's intent)."""
+RELOCATION = _t(
+    "搬家 搬去 搬到外地 搬往 迁往 迁居 移居 搬离",
+    "relocate|relocated|relocates|relocating|relocation|moving away|moved away|moving abroad|moved abroad|"
+    "leaving the area|leaving town|emigrating|emigrated",
+)
+"""The customer is moving away (out of the service area)."""
+OUR_FAULT = _t(
+    "冲正 致歉 道歉 核实属实 我行原因 我方原因 我司原因 机构原因 公司原因 系统原因 系统故障 批扣重复 重复扣款 "
+    "多扣 已退还 退还 我们的失误 很抱歉 非常抱歉",
+    "apologise|apologize|apologised|apologized|apologies|our error|our mistake|our fault|reversed|"
+    "reversal|picking error|on our side|at our cost|sorry for the trouble|we are sorry|we're sorry",
+)
+"""We acknowledged our own error (reversed, refunded, apologised): the complaint is about us, not the customer."""
+INCIDENT = _t(
+    "延误 晚到 晚了 缺件 少了 破损 损坏 碎了 故障 断供 停机 影响了手术 影响手术 影响了择期 发错 错发 漏发 "
+    "质量问题 受潮 无法使用",
+    "delayed|delivery delay|damaged|broken|smashed|crushed|defective|faulty|never arrived|lost in transit|"
+    "lost package|lost parcel|lost dye|missing item|missing items|missing part|missing parts|is missing|"
+    "are missing|wrong item|wrong colour|wrong color|wrong shipment|not working|outage|cracked|leaking|"
+    "past your sla",
+)
+"""Service failures the customer reports (delays, damage, defects, missing items)."""
 RENEW_POSITIVE = _t(
     "续费 续报 续约 续班 续课 续签 继续学 继续上",
     "renew|renewal|renewed|re-enroll|re-enrol|sign up again|extend the contract",
 )
 RENEW_NEGATIVE = _t(
-    "不续 不再续 退费 退课 停课 转校 不想学 取消合同 解约",
+    "不续 不再续 不报 不续报 未续报 退费 退课 停课 转校 不想学 不学了 取消合同 解约",
     "cancel|cancellation|not renew|won't renew|will not renew|quit|drop out|unsubscribe|"
     "terminate the contract",
 )
@@ -206,6 +240,10 @@ def all_categories() -> dict[str, Terms]:
         "time_none": TIMELINE_NONE,
         "renew_pos": RENEW_POSITIVE,
         "renew_neg": RENEW_NEGATIVE,
+        "renew_offer": RENEW_OFFER,
+        "relocation": RELOCATION,
+        "our_fault": OUR_FAULT,
+        "incident": INCIDENT,
     }
     cats.update({f"obj_{k}": v for k, v in OBJECTIONS.items()})
     cats.update({f"q_{k}": v for k, v in QUEUES.items()})

@@ -71,9 +71,13 @@ def lead_outcome(i: Inputs) -> Outcome:
     max_failed = int(i.model.params.get("max_failed_bant", 1))
     score_band = band(i.model, i.spec.bands, i.result.score)
     label = "nurture" if score_band == "qualified" and len(failed) > max_failed else score_band
-    return Outcome(
-        label, {"bant": bant, "failed_bant": failed, "max_failed_bant": max_failed, "score_band": score_band}
-    )
+    flags: list[str] = []
+    moved = i.features.get("relocation")
+    if moved is not None and not moved.missing:
+        label = "disqualified"  # moved out of the service area: no need we can serve any more
+        flags.append("relocated")
+    details = {"bant": bant, "failed_bant": failed, "max_failed_bant": max_failed, "score_band": score_band}
+    return Outcome(label, details, flags)
 
 
 def churn_outcome(i: Inputs) -> Outcome:
@@ -83,7 +87,13 @@ def churn_outcome(i: Inputs) -> Outcome:
         "protective": top_factors(i.factors, "negative"),
         "key_facts": actions.key_facts(i.features),
     }
-    return Outcome(band(i.model, i.spec.bands, i.result.score), details)
+    flags: list[str] = []
+    moved = i.features.get("relocation")
+    if moved is not None and not moved.missing:
+        # moving away weighs in the renewal signals (and so in the score); the flag makes it visible
+        details["relocated"] = list(moved.evidence)
+        flags.append("relocated")
+    return Outcome(band(i.model, i.spec.bands, i.result.score), details, flags)
 
 
 def _floor_to(x: float, step: float) -> float:
@@ -98,13 +108,22 @@ def credit_outcome(i: Inputs) -> Outcome:
     score_band = band(i.model, i.spec.bands, i.result.score)
     label = score_band
     stability = i.features.get("cash_flow_stability")
-    if (stability is None or stability.missing) and label in ("approve", "approve_with_conditions"):
-        label = "refer"
+    months = 0 if stability is None or stability.missing else int(stability.facts.get("months", 0))
+    if months < p.get("min_flow_months", 1) and label in ("approve", "approve_with_conditions"):
+        label = "refer"  # the limit cannot be sized on fewer months of flow
         flags.append("insufficient_evidence")
     repay = i.features.get("repayment_history")
     if (repay is None or repay.missing) and label == "approve":
         label = "approve_with_conditions"
         conditions.append("no_repayment_history")
+    serious = [] if repay is None else list(repay.facts.get("serious_late_12m", []))
+    late = [] if repay is None else list(repay.facts.get("late_12m", []))
+    if late and label == "approve":
+        label = "approve_with_conditions"  # any delay in the last 12 months: approve with monitoring
+    if serious and label == "approve_with_conditions":
+        conditions.append("limit_reduced_for_delinquency")
+    elif late and label == "approve_with_conditions":
+        conditions.append("repayment_monitoring")
     flow = i.features.get("avg_monthly_flow")
     avg_flow = None if flow is None else flow.value
     ratio = i.features.get("requested_amount_ratio")
@@ -125,6 +144,8 @@ def credit_outcome(i: Inputs) -> Outcome:
         "approve_with_conditions": 1.0 if score_band == "approve" else p.get("conditional_limit_factor", 0.7),
         "decline": 0.0,
     }.get(label)
+    if serious and factor:
+        factor *= p.get("serious_late_limit_factor", 0.5)  # policy: a delay > 30 days halves the limit
     step = p.get("limit_rounding", 1000.0)
     suggested = None if cap is None or factor is None or capacity is None else _floor_to(cap * factor, step)
     if label == "approve_with_conditions":
@@ -144,6 +165,8 @@ def credit_outcome(i: Inputs) -> Outcome:
         "limit_basis": f"min(requested, {k:g} x avg monthly flow) x {'n/a' if factor is None else factor}",
         "conditions": conditions,
         "score_band": score_band,
+        "late_payments_12m": late,
+        "serious_late_payments_12m": serious,
     }
     return Outcome(label, details, flags)
 
@@ -154,13 +177,20 @@ def routing_outcome(i: Inputs) -> Outcome:
     details["priority"] = band(i.model, i.spec.bands, i.result.score)
     details["priority_score"] = i.result.score
     flags = ["no_queue_signal"] if queue == routing.FALLBACK_QUEUE else []
+    if not details["routed_records"]:
+        flags.append("nothing_to_route")  # no open ticket and no service request of the customer's
     return Outcome(queue, details, flags)
 
 
 def nba_outcome(i: Inputs) -> Outcome:
-    """Pick the top-ranked action; give the writer actions, objections, competitors and key facts."""
+    """Pick the top-ranked action; explain it by its drivers and give the writer objections and key facts.
+
+    ``action_factors`` lists the chosen action's drivers: the points each adds to the action's score, and for
+    scored features their exact share of the opportunity score's attribution (weight, contribution).
+    """
     ranked = actions.rank_actions(i.features, i.model.params)
     details = {
+        "action_factors": actions.action_factors(ranked[0], i.factors),
         "actions": ranked,
         "objections": actions.objection_details(i.features, i.language),
         "competitors": actions.competitor_details(i.features),

@@ -28,7 +28,36 @@ _BUDGET_STATUS = {
     "confirmed": ("已确认金额", "confirmed with an amount"),
     "mentioned": ("已提及", "mentioned"),
     "none": ("无预算", "no budget"),
+    "spending": ("近期有付款/订单", "shown by recent payments or orders"),
+    "quote_requested": ("已询价/报价待回复", "shown by a requested or pending quote"),
 }
+FLOW_SOURCES = {
+    "pos": ("POS", "POS"),
+    "settlement": ("对公结算", "settlement"),
+    "pos+settlement": ("POS及对公结算", "POS and settlement"),
+}
+RENEWAL_STATES = {
+    "renewed": ("已续", "renewed"),
+    "pending": ("待定", "pending"),
+    "lapsed": ("逾期未续", "lapsed"),
+    "declined": ("不续", "declined"),
+    "quit": ("已退课/退费", "quit"),
+}
+
+
+def _flow(f: Mapping[str, Any], zh: bool) -> str:
+    return FLOW_SOURCES.get(str(f.get("source") or "pos"), FLOW_SOURCES["pos"])[0 if zh else 1]
+
+
+def _renewal(v: float, f: Mapping[str, Any], zh: bool) -> str:
+    idx = 0 if zh else 1
+    states = [
+        f"{RENEWAL_STATES[s][idx]} {len(f[s])}" for s in RENEWAL_STATES if isinstance(f.get(s), list) and f[s]
+    ]
+    extra = (("，" if zh else ", ") + ("、" if zh else ", ").join(states)) if states else ""
+    if f.get("relocation") is not None:
+        extra += "，已搬离" if zh else ", moved away"
+    return (f"续费信号 {v:.2f}" if zh else f"renewal signal {v:.2f}") + extra
 
 
 def money(amount: float, currency: str | None, language: str) -> str:
@@ -69,7 +98,7 @@ _ZH: dict[str, _Builder] = {
     "response_time": lambda v, f: f"平均响应 {v:.1f} 小时，{f.get('unanswered')} 条来信未回复",
     "surgery_volume_trend": lambda v, f: f"近{f.get('months')}个月手术量月均变化 {v * 100:+.1f}%",
     "cash_flow_stability": lambda v, f: (
-        f"近{f.get('months')}个月POS流水稳定性 {v:.2f}，月均 "
+        f"近{f.get('months')}个月{_flow(f, True)}流水稳定性 {v:.2f}，月均 "
         f"{money(f.get('mean', 0.0), f.get('currency'), 'zh')}"
     ),
     "avg_monthly_flow": lambda v, f: f"近{f.get('months')}个月月均流水 {money(v, f.get('currency'), 'zh')}",
@@ -87,7 +116,10 @@ _ZH: dict[str, _Builder] = {
     "need": lambda v, f: f"{_n(v)} 条记录表达了需求",
     "timeline": lambda v, f: f"时间信号“{f.get('cue')}”，强度 {v:.1f}",
     "engagement": lambda v, f: f"近90天双向互动 {_n(v)} 次",
-    "renewal_signals": lambda v, f: f"续费信号 {v:.2f}",
+    "renewal_signals": lambda v, f: _renewal(v, f, True),
+    "incidents": lambda v, f: f"近30天 {_n(v)} 起服务事故",
+    "relocation": lambda v, f: "客户已搬离服务范围",
+    "our_faults": lambda v, f: f"近180天承认的我方过失中 {_n(v)} 起之后客户未再购买",
     "returns": lambda v, f: (
         f"近180天退货 {_n(v)} 次"
         + (f"（{_names(f.get('reasons', {}), RETURN_NAMES, True)}）" if f.get("reasons") else "")
@@ -119,7 +151,7 @@ _EN: dict[str, _Builder] = {
         f"surgery volume {v * 100:+.1f}% a month over {f.get('months')} months"
     ),
     "cash_flow_stability": lambda v, f: (
-        f"POS flow stability {v:.2f} over the last {f.get('months')} months, "
+        f"{_flow(f, False)} flow stability {v:.2f} over the last {f.get('months')} months, "
         f"average {money(f.get('mean', 0.0), f.get('currency'), 'en')} a month"
     ),
     "avg_monthly_flow": lambda v, f: (
@@ -140,7 +172,12 @@ _EN: dict[str, _Builder] = {
     "need": lambda v, f: f"need expressed in {_n(v)} record(s)",
     "timeline": lambda v, f: f"timing cue '{f.get('cue')}', strength {v:.1f}",
     "engagement": lambda v, f: f"{_n(v)} two-way interaction(s) in 90 days",
-    "renewal_signals": lambda v, f: f"renewal signal {v:.2f}",
+    "renewal_signals": lambda v, f: _renewal(v, f, False),
+    "incidents": lambda v, f: f"{_n(v)} service incident(s) in 30 days",
+    "relocation": lambda v, f: "the customer moved out of the service area",
+    "our_faults": lambda v, f: (
+        f"{_n(v)} acknowledged error(s) of ours in 180 days not followed by a purchase"
+    ),
     "returns": lambda v, f: (
         f"{_n(v)} return(s) in 180 days"
         + (f" ({_names(f.get('reasons', {}), RETURN_NAMES, False)})" if f.get("reasons") else "")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from agent_crm.decisions import lexicons
-from agent_crm.decisions.features.activity import is_ticket, ticket_groups, ticket_is_open
-from agent_crm.decisions.features.base import FeatureContext, RecordView
+from agent_crm.decisions.features.activity import is_order, is_ticket, ticket_groups, ticket_is_open
+from agent_crm.decisions.features.base import TRANSACTION_CHANNELS, FeatureContext, RecordView
 
 FALLBACK_QUEUE = "general"
 CATEGORY_BONUS = 2.0
@@ -42,14 +42,40 @@ _CATEGORY_QUEUE = {
     "sales": "sales",
     "销售": "sales",
     "咨询": "sales",
+    "product": "sales",
+    "pricing": "sales",
+    "fee": "billing",
+    "fees": "billing",
+    "coupon": "billing",
+    "discount": "billing",
+    "手续费": "billing",
+    "扣款": "billing",
+    "退费": "billing",
+    "退款": "returns",
+    "wrong_item": "returns",
+    "damaged": "returns",
+    "damage": "returns",
+    "quality": "returns",
+    "质量": "returns",
+    "exchange": "returns",
+    "换货": "returns",
+    "where": "logistics",
+    "wismo": "logistics",
+    "delay": "logistics",
+    "延误": "logistics",
+    "缺件": "logistics",
+    "login": "technical",
+    "app": "technical",
+    "手机银行": "technical",
 }
 
 
 def routing_targets(ctx: FeatureContext) -> tuple[list[tuple[RecordView, float]], list[str]]:
     """Return the records to classify with their weights, and the open ticket keys (newest first).
 
-    The newest open ticket's records weigh 1, other open tickets 0.5. Without open tickets, the newest
-    customer message (or ticket record) is classified.
+    The newest open ticket's records weigh 1, other open tickets 0.5. Without open tickets, the customer's
+    newest service-like record (a ticket, return, complaint or message of theirs) is classified; orders,
+    payments and other transaction records are never routed.
     """
     groups = ticket_groups(ctx)
     open_groups = sorted(
@@ -60,12 +86,19 @@ def routing_targets(ctx: FeatureContext) -> tuple[list[tuple[RecordView, float]]
             (v, 1.0 if i == 0 else OTHER_TICKET_WEIGHT) for i, (_, g) in enumerate(open_groups) for v in g
         ]
         return targets, [k for k, _ in open_groups]
-    latest = next((v for v in ctx.views if v.direction == "inbound" or is_ticket(v)), None)
+    latest = next((v for v in ctx.views if _service_like(v)), None)
     return ([(latest, 1.0)] if latest is not None else []), []
 
 
+def _service_like(v: RecordView) -> bool:
+    """Return whether a record is a customer's service request (not an order, payment or our message)."""
+    if v.channel in TRANSACTION_CHANNELS or is_order(v):
+        return False
+    return is_ticket(v) or v.direction == "inbound"
+
+
 def _field_queue(v: RecordView) -> str | None:
-    for key in ("queue", "category", "ticket_category", "type"):
+    for key in ("queue", "category", "ticket_category", "type", "topic", "issue", "issue_type"):
         raw = v.fields.get(key)
         if isinstance(raw, str) and raw.strip().lower() in _CATEGORY_QUEUE:
             return _CATEGORY_QUEUE[raw.strip().lower()]

@@ -252,7 +252,9 @@ def tenant_baselines(
     names = tuple(competitors)
     sums: dict[str, list[float]] = {f: [] for f in spec.features}
     for customer in sorted(records_by_customer):
-        ctx = FeatureContext(records_by_customer[customer], as_of, names)
+        ctx = FeatureContext(
+            records_by_customer[customer], as_of, names, ignore_our_faults=spec.ignore_our_faults
+        )
         for name, fv in compute_in(ctx, spec.features).items():
             if fv.value is not None:
                 sums[name].append(fv.value)

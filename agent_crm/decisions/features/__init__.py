@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from agent_crm.decisions.catalog import get_spec
-from agent_crm.decisions.features import activity, finance, sales, signals
+from agent_crm.decisions.features import activity, events, finance, renewal, sales, signals
 from agent_crm.decisions.features.base import FeatureContext, FeatureValue, missing
 from agent_crm.errors import InputError
 from agent_crm.types import Interaction
@@ -19,8 +20,10 @@ from agent_crm.types import Interaction
 FEATURE_FUNCS: dict[str, Callable[[FeatureContext], FeatureValue]] = {
     **activity.FUNCS,
     **signals.FUNCS,
+    **events.FUNCS,
     **sales.FUNCS,
     **finance.FUNCS,
+    "renewal_signals": renewal.renewal_signals,
 }
 
 
@@ -41,6 +44,7 @@ def compute_features(
     *,
     as_of: datetime,
     competitors: Iterable[str] = (),
+    contacts: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, FeatureValue]:
     """Compute the scored and auxiliary features of ``decision_type`` for one customer's records.
 
@@ -49,12 +53,15 @@ def compute_features(
         records: the customer's (redacted) interaction records; records after ``as_of`` are ignored.
         as_of: the reference time (windows such as "last 180 days" end here).
         competitors: competitor names known to the tenant (matched in text besides generic words).
+        contacts: the customer's directory contacts (``name``, ``title``, ``role``).
 
     Returns:
         Feature name -> :class:`FeatureValue`, scored features first.
     """
     spec = get_spec(decision_type)
-    ctx = FeatureContext(records, as_of, competitors)
+    ctx = FeatureContext(
+        records, as_of, competitors, contacts=contacts, ignore_our_faults=spec.ignore_our_faults
+    )
     return compute_in(ctx, spec.all_features)
 
 

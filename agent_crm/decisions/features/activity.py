@@ -47,21 +47,43 @@ CLOSED_STATUSES = frozenset(
         "完成",
         "已处理",
         "已取消",
+        "approved",
+        "refunded",
+        "exchanged",
+        "replaced",
+        "已批准",
+        "已退款",
+        "已退费",
+        "已换货",
     }
 )
+"""Final ticket statuses (a refund or exchange that was approved or done ends the request).
+
+Anything else is open: ``open``, ``pending``, ``escalated``, ``pending_replacement``, ``waiting_on_customer``..."""
+TICKET_KEYS = ("ticket_id", "ticket_no", "case_id")
 STALE_TICKET_DAYS = 90.0
 """A ticket without any status is taken as open only while its newest record is at most this old."""
 UNANSWERED_CAP_HOURS = 240.0
 
 
+NOT_ORDER = CONVERSATION | {"review", "return", "returns", "rma", "refund", "quote", "note"}
+"""Channels that mention an order (by its number) without being one."""
+
+
 def is_order(v: RecordView) -> bool:
-    """Return whether a record is an order (by channel or an order id field)."""
-    return v.channel in ORDER or "order_id" in v.fields or "order_no" in v.fields
+    """Return whether a record is an order: an order channel, or an order id on a record with an amount.
+
+    Messages, tickets, reviews and returns that merely quote an order number are not orders.
+    """
+    if v.channel in ORDER:
+        return True
+    has_id = "order_id" in v.fields or "order_no" in v.fields
+    return has_id and v.channel not in NOT_ORDER and bool(v.rec.amount)
 
 
 def is_ticket(v: RecordView) -> bool:
     """Return whether a record belongs to a support ticket."""
-    return v.channel == "ticket" or "ticket_id" in v.fields
+    return v.channel == "ticket" or any(k in v.fields for k in TICKET_KEYS)
 
 
 def recency(ctx: FeatureContext) -> FeatureValue:
@@ -149,7 +171,8 @@ def ticket_groups(ctx: FeatureContext) -> dict[str, list[RecordView]]:
         cached = {}
         for v in ctx.within(365):
             if is_ticket(v):
-                cached.setdefault(str(v.fields.get("ticket_id") or v.id), []).append(v)
+                key = next((v.fields[k] for k in TICKET_KEYS if v.fields.get(k)), v.id)
+                cached.setdefault(str(key), []).append(v)
         ctx.memo["ticket_groups"] = cached
     return cached
 

@@ -1,24 +1,21 @@
-"""Sales features: BANT (budget, authority, need, timeline), renewal signals, surgery volume trend."""
+"""Sales features: BANT (budget, authority, need, timeline) and surgery volume trend."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from agent_crm.decisions import textmatch
-from agent_crm.decisions.features.activity import CONVERSATION
+from agent_crm.decisions.features.activity import CONVERSATION, is_order
 from agent_crm.decisions.features.base import (
     FeatureContext,
     FeatureValue,
     RecordView,
     evidence,
-    fmt,
     missing,
     monthly_points,
     parse_date,
     parse_number,
-    parse_rate,
 )
 
 _DIGIT = re.compile(r"\d")
@@ -26,13 +23,65 @@ _TEXT_YM = re.compile(r"(?<![\w-])(20\d{2})\s*[-/.年]\s*(\d{1,2})(?!\d)")
 _TEXT_M = re.compile(r"(?<![\d个])(1[0-2]|[1-9])\s*月(?:份|底|初|中)?")
 TITLE_FIELDS = ("title", "contact_title", "role", "position", "job_title")
 DATE_FIELDS = ("expected_close_date", "decision_date", "close_date", "purchase_date", "target_date")
+PAYMENT_CHANNELS = frozenset({"payment", "repayment", "installment"})
+SPEND_DAYS = 180.0
+"""A purchase or payment this recent shows the customer has money to spend (budget) and a need."""
+QUOTE_DAYS = 90.0
+QUOTE_TIMELINE = 0.8
+"""Timeline of an open quote: the customer is in a buying cycle that ends within the quote's validity."""
+"""A quote the customer asked for, or one still awaiting their answer, this recent signals budget."""
+OPEN_QUOTE_STATUSES = frozenset(
+    {
+        "pending",
+        "sent",
+        "open",
+        "submitted",
+        "awaiting",
+        "requested",
+        "待回复",
+        "等待回复",
+        "已发送",
+        "审批中",
+    }
+)
+_OBJECTION_KEYS = ("objection", "objections", "loss_reason")
+_BUDGET_CODES = frozenset({"budget", "no_budget", "预算", "预算不足", "没有预算"})
+"""Categorical objection codes saying the customer has no budget."""
+ROLE_LEVELS: dict[str, float] = {
+    **dict.fromkeys(
+        (
+            "decision_maker",
+            "economic_buyer",
+            "approver",
+            "owner",
+            "founder",
+            "executive",
+            "sponsor",
+            "signatory",
+            "parent",
+            "guardian",
+            "account_holder",
+            "决策人",
+            "负责人",
+            "家长",
+        ),
+        1.0,
+    ),
+    **dict.fromkeys(("procurement", "purchasing", "buyer", "champion", "finance", "manager", "采购"), 0.7),
+    **dict.fromkeys(("influencer", "user", "staff", "technical", "evaluator", "assistant", "使用者"), 0.4),
+}
+"""Authority of a directory contact's role (a parent decides a child's course; a buyer places orders)."""
+PAYER_LEVEL = 0.8
+"""Authority of a named contact who paid us: whoever pays can decide to buy."""
 
 
-def _budget_level(v: RecordView) -> tuple[float, str] | None:
+def _stated_budget(v: RecordView) -> tuple[float, str] | None:
+    """Return what a record says about budget: an amount 1.0, a mention 0.7, none 0.0."""
     amount = parse_number(v.fields.get("budget"))
     negative = v.has("budget_neg")
     positive = v.cats.get("budget", ())
-    if negative:
+    codes = {c.strip().lower() for k in _OBJECTION_KEYS if k in v.fields for c in _codes(v, k)}
+    if negative or codes & _BUDGET_CODES:
         return 0.0, "none"
     if amount is not None and amount > 0:
         return 1.0, "confirmed"
@@ -44,17 +93,59 @@ def _budget_level(v: RecordView) -> tuple[float, str] | None:
     return (0.7, "mentioned") if positive else None
 
 
+def _codes(v: RecordView, key: str) -> list[str]:
+    raw = v.fields.get(key) if v.fields else None
+    return [x for x in (raw if isinstance(raw, list | tuple) else [raw]) if isinstance(x, str)]
+
+
+def _spent(v: RecordView) -> bool:
+    """Return whether a record is the customer paying us (a payment or an order with an amount)."""
+    paid = v.channel in PAYMENT_CHANNELS or is_order(v)
+    return paid and v.direction != "outbound" and (v.rec.amount or 0.0) > 0 and v.age_days <= SPEND_DAYS
+
+
+def _quote_open(v: RecordView) -> bool:
+    """Return whether a record is a recent quote the customer asked for or has not answered yet."""
+    if v.age_days > QUOTE_DAYS:
+        return False
+    status = v.fields.get("quote_status")
+    if isinstance(status, str) and status.strip().lower() in OPEN_QUOTE_STATUSES:
+        return True
+    return v.direction == "inbound" and v.has("quote") and v.channel != "quote"
+
+
+def _budget_level(v: RecordView) -> tuple[float, str, bool] | None:
+    """Return (level, status, stated) of a record: stated budget wins over what spending implies."""
+    stated = _stated_budget(v)
+    if stated is not None:
+        return stated[0], stated[1], True
+    if _spent(v):
+        return 0.8, "spending", False
+    if _quote_open(v):
+        return 0.7, "quote_requested", False
+    return None
+
+
 def budget(ctx: FeatureContext) -> FeatureValue:
-    """Budget signal 0..1 from the newest record discussing budget (amount 1.0, mention 0.7, none 0.0)."""
+    """Budget signal 0..1 (BANT) from what the customer says and does (12 months).
+
+    Stated: an amount 1.0, a mention 0.7, "no budget" 0.0. Shown: a recent payment or order 0.8 (money is
+    being spent), a quote requested or awaiting an answer 0.7. The value is the strongest signal, unless the
+    newest signal is a stated "no budget", which wins.
+    """
     found = [(v, lv) for v in ctx.within(365) if (lv := _budget_level(v)) is not None]
     if not found:
         return missing("budget")
-    (latest, (value, status)) = found[0]
+    latest, (value, status, _) = found[0]
+    if value > 0.0:
+        latest, (value, status, _) = max(found, key=lambda f: (f[1][0], -f[0].rank))
     facts = {"status": status, "record": latest.id, "amount": parse_number(latest.fields.get("budget"))}
     return FeatureValue("budget", value, evidence(v for v, _ in found), status, facts)
 
 
-def _authority_level(v: RecordView) -> tuple[float, str] | None:
+def _authority_level(
+    v: RecordView, ctx_contacts: tuple[tuple[str, str, str], ...] = ()
+) -> tuple[float, str] | None:
     best: tuple[float, str] | None = None
     people = " ".join(
         s for s in (v.rec.contact_name, *(v.fields.get(k) for k in TITLE_FIELDS)) if isinstance(s, str) and s
@@ -67,6 +158,18 @@ def _authority_level(v: RecordView) -> tuple[float, str] | None:
         if h.categories & {"auth_high", "auth_mid", "auth_low"}:
             candidates.append((level, h.term))
     candidates.extend((0.8, h.term) for h in v.cats.get("auth_high", ()) if not h.negated)
+    contact = (v.rec.contact_name or "").strip()
+    if contact and ctx_contacts:
+        for name, title, role in ctx_contacts:
+            if name == contact:
+                role_level = ROLE_LEVELS.get(role.strip().lower())
+                if role_level is not None:
+                    candidates.append((role_level, role.strip()))
+                for h in textmatch.scan(title.lower()) if title else ():
+                    if not h.negated and h.categories & {"auth_high", "auth_mid"}:
+                        candidates.append((1.0 if "auth_high" in h.categories else 0.7, h.term))
+    if contact and v.channel in PAYMENT_CHANNELS and v.direction != "outbound" and (v.rec.amount or 0.0) > 0:
+        candidates.append((PAYER_LEVEL, "payer"))
     # only explicit phrases (做不了主 / needs approval), not bare titles, say the contact lacks authority
     candidates.extend((0.2, h.term) for h in v.cats.get("auth_low", ()) if len(h.term) >= 4)
     for cand in candidates:
@@ -76,8 +179,13 @@ def _authority_level(v: RecordView) -> tuple[float, str] | None:
 
 
 def authority(ctx: FeatureContext) -> FeatureValue:
-    """Seniority 0..1 of the most senior contact engaged (titles in contact names and fields, text cues)."""
-    found = [(v, lv) for v in ctx.within(365) if (lv := _authority_level(v)) is not None]
+    """Seniority 0..1 of the most senior contact engaged (12 months).
+
+    Titles in contact names and fields, text cues (拍板, decision maker), the directory contact's role and
+    title (``decision_maker``, ``parent`` 1.0; ``procurement`` 0.7; ``user`` 0.4), and 0.8 for a named contact
+    who paid us. Evidence: the records engaging those contacts.
+    """
+    found = [(v, lv) for v in ctx.within(365) if (lv := _authority_level(v, ctx.contacts)) is not None]
     if not found:
         return missing("authority")
     top_view, (value, title) = max(found, key=lambda f: (f[1][0], -f[0].rank))
@@ -86,14 +194,15 @@ def authority(ctx: FeatureContext) -> FeatureValue:
 
 
 def need(ctx: FeatureContext) -> FeatureValue:
-    """Records of the last 12 months expressing a need or pain, or a customer's product interest."""
+    """Records of the last 12 months expressing a need or pain, a product interest (an inquiry or a quote
+    awaiting the customer's answer), or a recent purchase."""
     ev: list[RecordView] = []
     terms: list[str] = []
     products: list[str] = []
     for v in ctx.within(365):
         hit_terms = v.terms("need")
         interest = v.direction == "inbound" and v.channel in CONVERSATION and bool(v.rec.product)
-        if hit_terms or interest:
+        if hit_terms or interest or _quote_open(v) or (_spent(v) and bool(v.rec.product)):
             ev.append(v)
             terms.extend(t for t in hit_terms if t not in terms)
             if v.rec.product and v.rec.product not in products:
@@ -128,6 +237,8 @@ def _timeline_level(ctx: FeatureContext, v: RecordView) -> tuple[float, str] | N
             ), f"{key}={when.date().isoformat()}"
     if v.has("time_none"):
         return 0.1, "no timeline"
+    if _quote_open(v):
+        return QUOTE_TIMELINE, "open quote"
     near = v.terms("time_near")
     if near:
         return 0.9, near[0]
@@ -150,93 +261,6 @@ def timeline(ctx: FeatureContext) -> FeatureValue:
     return FeatureValue(
         "timeline", value, evidence(v for v, _ in found), cue, {"cue": cue, "record": latest.id}
     )
-
-
-_RENEWAL_STATUS = {
-    1.0: ("renewed", "yes", "true", "已续费", "已续", "续费", "已续约", "active"),
-    0.7: ("intends", "likely", "intent", "probably", "意向", "有意向", "考虑续费", "interested"),
-    0.4: ("undecided", "pending", "unknown", "未定", "待定", "观望", "考虑中", "maybe"),
-    0.0: (
-        "not_renewing",
-        "no",
-        "false",
-        "churned",
-        "cancelled",
-        "canceled",
-        "不续",
-        "不续费",
-        "退费",
-        "流失",
-    ),
-}
-_STATUS_LEVEL = {s: lv for lv, names in _RENEWAL_STATUS.items() for s in names}
-
-
-def _satisfaction(raw: Any) -> float | None:
-    if isinstance(raw, str):
-        s = raw.strip()
-        if s in ("满意", "非常满意"):
-            return 1.0
-        if s in ("一般",):
-            return 0.5
-        if s in ("不满意", "很不满意"):
-            return 0.0
-        if "/" in s:
-            top_s, _, den_s = s.partition("/")
-            n, d = parse_number(top_s), parse_number(den_s)
-            return None if n is None or not d else max(0.0, min(1.0, n / d))
-    num = parse_number(raw)
-    if num is None or num < 0:
-        return None
-    for top in (1.0, 5.0, 10.0, 100.0):
-        if num <= top:
-            return (num - 1.0) / 4.0 if top == 5.0 and num >= 1.0 else num / top
-    return None
-
-
-def _renewal_parts(v: RecordView) -> dict[str, float]:
-    parts: dict[str, float] = {}
-    f = v.fields
-    if f:
-        att = parse_rate(f.get("attendance_rate", f.get("attendance")))
-        if att is not None:
-            parts["attendance"] = att
-        sat = _satisfaction(f.get("satisfaction", f.get("csat")))
-        if sat is not None:
-            parts["satisfaction"] = round(sat, 4)
-        status = f.get("renewal_status")
-        if isinstance(status, str) and status.strip().lower() in _STATUS_LEVEL:
-            parts["renewal_status"] = _STATUS_LEVEL[status.strip().lower()]
-    if v.has("renew_neg") or v.has("renew_pos", negated=True):
-        parts["renewal_text"] = 0.1
-    elif v.has("renew_pos"):
-        parts["renewal_text"] = 0.8
-    return parts
-
-
-def renewal_signals(ctx: FeatureContext) -> FeatureValue:
-    """Mean of the newest attendance rate, satisfaction, renewal status and renewal wording (12 months)."""
-    latest: dict[str, tuple[float, str]] = {}
-    ev: list[RecordView] = []
-    due: tuple[float, str] | None = None
-    for v in ctx.within(365):
-        parts = _renewal_parts(v)
-        if parts:
-            ev.append(v)
-            for k, val in parts.items():
-                latest.setdefault(k, (val, v.id))
-    for v in ctx.views:
-        when = parse_date(v.fields.get("renewal_date") or v.fields.get("contract_end"))
-        if when is not None:
-            due = (round((when - ctx.as_of).total_seconds() / 86400.0, 1), v.id)
-            break
-    facts: dict[str, Any] = {k: val for k, (val, _) in latest.items()}
-    if due is not None:
-        facts["days_to_renewal"], facts["renewal_date_record"] = due
-    if not latest:
-        return missing("renewal_signals", **facts)
-    value = round(sum(val for val, _ in latest.values()) / len(latest), 4)
-    return FeatureValue("renewal_signals", value, evidence(ev), fmt(value), facts)
 
 
 def surgery_volume_trend(ctx: FeatureContext) -> FeatureValue:
@@ -271,6 +295,5 @@ FUNCS: dict[str, Callable[[FeatureContext], FeatureValue]] = {
     "authority": authority,
     "need": need,
     "timeline": timeline,
-    "renewal_signals": renewal_signals,
     "surgery_volume_trend": surgery_volume_trend,
 }

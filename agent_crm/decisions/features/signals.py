@@ -6,10 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_crm.decisions import lexicons, textmatch
+from agent_crm.decisions.features.activity import is_ticket
 from agent_crm.decisions.features.base import (
+    TRANSACTION_CHANNELS,
     FeatureContext,
     FeatureValue,
     RecordView,
+    customer_voice,
     evidence,
     missing,
     parse_number,
@@ -30,12 +33,13 @@ REJECTED_STATUSES = frozenset(
         "丢单",
     }
 )
-WRITTEN_CHANNELS = frozenset(
-    {"email", "chat", "message", "sms", "wechat", "im", "whatsapp", "quote", "letter"}
-)
+HIGH_PRIORITIES = frozenset({"high", "urgent", "critical", "p1", "p0", "高", "紧急", "加急"})
+ESCALATED_STATUSES = frozenset({"escalated", "已升级", "升级"})
 RETURN_CHANNELS = frozenset({"return", "returns", "rma", "refund"})
 RETURN_STATUSES = frozenset({"returned", "return_requested", "refunded", "退货", "已退货", "退货中", "退款"})
 _OBJECTION_KEYS = tuple((c, f"obj_{c}") for c in lexicons.OBJECTION_CATEGORIES)
+_OBJECTION_CATS = frozenset(key for _, key in _OBJECTION_KEYS)
+_OBJECTION_FIELDS = ("objection", "objections", "loss_reason")
 _OBJECTION_CODES = {
     **{c: c for c in lexicons.OBJECTION_CATEGORIES},
     "pricing": "price",
@@ -66,17 +70,24 @@ _SENTIMENT_LABELS = {
 
 
 def record_polarity(v: RecordView) -> float | None:
-    """Return a record's polarity in [-1, 1] (``fields.sentiment`` wins over the lexicon), None if none."""
+    """Return a record's polarity in [-1, 1], None if none.
+
+    ``fields.sentiment`` wins, then a 1–5 star ``fields.rating`` ((rating − 3) / 2), then the lexicon.
+    """
     raw = v.fields.get("sentiment")
     if isinstance(raw, str) and raw.strip().lower() in _SENTIMENT_LABELS:
         return _SENTIMENT_LABELS[raw.strip().lower()]
     num = parse_number(raw)
     if num is not None and -1.0 <= num <= 1.0:
         return num
+    stars = parse_number(v.fields.get("rating"))
+    if stars is not None and 1.0 <= stars <= 5.0:
+        return (stars - 3.0) / 2.0
     pos = neg = 0
-    for h in v.cats.get("sent_pos", ()):
+    cats = v.voice_cats  # the customer's turns of a chat transcript, not the agent's
+    for h in cats.get("sent_pos", ()):
         pos, neg = (pos, neg + 1) if h.negated else (pos + 1, neg)
-    for h in v.cats.get("sent_neg", ()):
+    for h in cats.get("sent_neg", ()):
         if "sent_pos" not in h.categories:
             pos, neg = (pos + 1, neg) if h.negated else (pos, neg + 1)
     if pos + neg == 0:
@@ -84,14 +95,23 @@ def record_polarity(v: RecordView) -> float | None:
     return (pos - neg) / (pos + neg)
 
 
-def _customer_voice(v: RecordView) -> bool:
-    """Return whether a record carries the customer's voice (outbound written messages carry the rep's)."""
-    return v.direction != "outbound" or v.channel not in WRITTEN_CHANNELS
+def our_fault(v: RecordView) -> bool:
+    """Return whether a complaint or ticket records our own acknowledged error (reversed, refunded, apologised)."""
+    return v.has("our_fault") and (is_ticket(v) or v.channel == "complaint" or v.has("complaint"))
+
+
+def _counts_for(ctx: FeatureContext, v: RecordView) -> bool:
+    """Return whether a record may speak about the customer's disposition in this context."""
+    return not (ctx.ignore_our_faults and our_fault(v))
 
 
 def sentiment(ctx: FeatureContext) -> FeatureValue:
-    """Mean polarity of the last 180 days' records carrying the customer's voice (not outbound messages)."""
-    pairs = [(v, p) for v in ctx.within(180) if _customer_voice(v) and (p := record_polarity(v)) is not None]
+    """Mean polarity of the last 180 days' records carrying the customer's voice (not our messages)."""
+    pairs = [
+        (v, p)
+        for v in ctx.within(180)
+        if customer_voice(v) and _counts_for(ctx, v) and (p := record_polarity(v)) is not None
+    ]
     if not pairs:
         return missing("sentiment")
     value = round(sum(p for _, p in pairs) / len(pairs), 4)
@@ -108,24 +128,32 @@ def sentiment(ctx: FeatureContext) -> FeatureValue:
 def objection_hits(v: RecordView) -> dict[str, str]:
     """Return objection category -> snippet of its first non-negated hit in a record."""
     out: dict[str, str] = {}
-    cats = v.cats
-    for cat, key in _OBJECTION_KEYS:
-        if key in cats and (h := v.first(key)) is not None:
-            out[cat] = textmatch.snippet(v.text, h.start, h.end)
-    for code in _field_codes(v, "objection", "objections", "loss_reason"):
+    # only the customer's words object: not our messages, reminders or our turns of a chat transcript
+    if _OBJECTION_CATS & v.cats.keys() and customer_voice(v):
+        cats = v.voice_cats
+        for cat, key in _OBJECTION_KEYS:
+            h = next((h for h in cats.get(key, ()) if not h.negated), None)
+            if h is not None:
+                out[cat] = textmatch.snippet(v.voice, h.start, h.end)
+    if not (v.fields and _OBJECTION_FIELDS & v.fields.keys()):
+        return out
+    for code in field_codes(v, *_OBJECTION_FIELDS):
         coded = _OBJECTION_CODES.get(code)
         if coded is not None and coded not in out:
             out[coded] = textmatch.snippet(v.text, 0, 0, width=60)
     return out
 
 
-def _field_codes(v: RecordView, *keys: str) -> list[str]:
+def field_codes(v: RecordView, *keys: str) -> list[str]:
     """Return the lower-cased string values of categorical fields (a string or a list of strings)."""
-    if not v.fields:
-        return []
     out: list[str] = []
+    fields = v.fields
+    if not fields:
+        return out
     for key in keys:
-        raw = v.fields.get(key)
+        raw = fields.get(key)
+        if raw is None:
+            continue
         for item in raw if isinstance(raw, list | tuple) else [raw]:
             if isinstance(item, str) and item.strip():
                 out.append(item.strip().lower())
@@ -194,18 +222,37 @@ def competitor_mentions(ctx: FeatureContext) -> FeatureValue:
 
 
 def is_complaint(v: RecordView) -> bool:
-    """Return whether a record is a complaint (channel, tag, category field or complaint wording)."""
+    """Return whether a record is a complaint (cached per record; see :func:`_is_complaint`)."""
+    found = v.memo.get("complaint")
+    if found is None:
+        found = v.memo["complaint"] = _is_complaint(v)
+    return bool(found)
+
+
+def _is_complaint(v: RecordView) -> bool:
+    """Return whether a record is a complaint.
+
+    A complaint channel, tag or category; an escalated ticket; a high-priority ticket reporting a service
+    failure (delay, damage, missing part...); or complaint wording in the customer's own words.
+    """
     if v.channel == "complaint" or any(t.lower() in ("complaint", "投诉") for t in v.rec.tags):
         return True
     kind = v.fields.get("type") or v.fields.get("category")
     if isinstance(kind, str) and kind.strip().lower() in ("complaint", "投诉"):
         return True
-    return v.direction != "outbound" and v.has("complaint")
+    if v.direction == "outbound" or v.channel in TRANSACTION_CHANNELS:
+        return False
+    if is_ticket(v) and (
+        status_of(v, "status", "ticket_status") in ESCALATED_STATUSES
+        or (status_of(v, "priority") in HIGH_PRIORITIES and v.has("incident"))
+    ):
+        return True
+    return v.has("complaint")
 
 
 def complaints(ctx: FeatureContext) -> FeatureValue:
-    """Complaint records of the last 12 months."""
-    ev = [v for v in ctx.within(365) if is_complaint(v)]
+    """Complaint records of the last 12 months (for credit: not those about our own acknowledged errors)."""
+    ev = [v for v in ctx.within(365) if is_complaint(v) and _counts_for(ctx, v)]
     if not ev:
         return missing("complaints")
     return FeatureValue(
@@ -217,7 +264,8 @@ def complaints(ctx: FeatureContext) -> FeatureValue:
     )
 
 
-def _status(v: RecordView, *keys: str) -> str:
+def status_of(v: RecordView, *keys: str) -> str:
+    """Return the first non-empty of the string fields ``keys``, lower-cased ("" if none)."""
     for key in keys:
         raw = v.fields.get(key)
         if isinstance(raw, str) and raw.strip():
@@ -230,7 +278,7 @@ def is_rejected_quote(v: RecordView) -> bool:
     is_quote = v.channel == "quote" or "quote_id" in v.fields or "quote_status" in v.fields
     if not is_quote and not v.has("quote"):
         return False
-    status = _status(v, "quote_status", "status")
+    status = status_of(v, "quote_status", "status")
     if status:
         return status in REJECTED_STATUSES
     return v.has("reject")
@@ -264,7 +312,7 @@ def is_return(v: RecordView) -> bool:
         or "return" in (t.lower() for t in v.rec.tags)
     ):
         return True
-    if _status(v, "status", "order_status") in RETURN_STATUSES:
+    if status_of(v, "status", "order_status") in RETURN_STATUSES:
         return True
     return v.direction != "outbound" and v.has("return")
 
