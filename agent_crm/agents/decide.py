@@ -50,9 +50,11 @@ def decide(state: AssistantState, runtime: Runtime[AssistantContext]) -> dict[st
     dtype = state.get("decision_type") or "next_best_action"
     customer = state["customer_id"] or ""
     records = deps.records.by_customer(customer)
+    entry = next((e for e in deps.records.directory() if e.customer_id == customer), None)
     decision = engine_decide(
         dtype, records, tenant=deps.tenant, customer_id=customer, as_of=deps.as_of(),
         language=state.get("language", "en"), model=deps.weights.get(dtype), baselines=deps.baselines(dtype),
+        options={"contacts": list(entry.contacts)} if entry and entry.contacts else None,
     )
     by_id = {r.id: r for r in records}
     seen = {e["record_id"] for e in state.get("evidence", [])}
