@@ -299,24 +299,14 @@ class StreamParts:
         return "".join(self.parts)
 
 
-class StreamHandle:
-    """Text deltas of a streamed answer; once iterated to the end, ``result`` holds the LLMResult."""
+class _ResultSlot:
+    """What both stream handles share: the final result, set by the delta generator before it ends."""
 
-    def __init__(self, make: Callable[[ResultSink], Iterator[str]]) -> None:
-        """Wrap ``make(sink)``, deltas that call ``sink`` with the result before they end."""
-        self._result: LLMResult | None = None
-        self._deltas = make(self._set_result)
-        self._started = False
+    _result: LLMResult | None = None
+    _started: bool = False
 
     def _set_result(self, result: LLMResult) -> None:
         self._result = result
-
-    def __iter__(self) -> Iterator[str]:
-        """Yield text deltas (a stream can be consumed once)."""
-        if self._started:
-            raise RuntimeError("this stream has already been consumed")
-        self._started = True
-        return self._deltas
 
     @property
     def done(self) -> bool:
@@ -329,6 +319,23 @@ class StreamHandle:
         if self._result is None:
             raise RuntimeError("the stream has not finished; iterate it to the end first")
         return self._result
+
+
+class StreamHandle(_ResultSlot):
+    """Text deltas of a streamed answer; once iterated to the end, ``result`` holds the LLMResult."""
+
+    def __init__(self, make: Callable[[ResultSink], Iterator[str]]) -> None:
+        """Wrap ``make(sink)``, deltas that call ``sink`` with the result before they end."""
+        self._result: LLMResult | None = None
+        self._deltas = make(self._set_result)
+        self._started = False
+
+    def __iter__(self) -> Iterator[str]:
+        """Yield text deltas (a stream can be consumed once)."""
+        if self._started:
+            raise RuntimeError("this stream has already been consumed")
+        self._started = True
+        return self._deltas
 
     def collect(self) -> LLMResult:
         """Consume the remaining deltas and return the result."""
@@ -344,7 +351,7 @@ class StreamHandle:
             close()
 
 
-class AsyncStreamHandle:
+class AsyncStreamHandle(_ResultSlot):
     """Async twin of StreamHandle: ``async for delta in handle``, then ``handle.result``."""
 
     def __init__(self, make: Callable[[ResultSink], AsyncIterator[str]]) -> None:
@@ -353,27 +360,12 @@ class AsyncStreamHandle:
         self._deltas = make(self._set_result)
         self._started = False
 
-    def _set_result(self, result: LLMResult) -> None:
-        self._result = result
-
     def __aiter__(self) -> AsyncIterator[str]:
         """Yield text deltas (a stream can be consumed once)."""
         if self._started:
             raise RuntimeError("this stream has already been consumed")
         self._started = True
         return self._deltas
-
-    @property
-    def done(self) -> bool:
-        """Whether the stream ended with a result."""
-        return self._result is not None
-
-    @property
-    def result(self) -> LLMResult:
-        """The final result; raise RuntimeError before the stream is exhausted."""
-        if self._result is None:
-            raise RuntimeError("the stream has not finished; iterate it to the end first")
-        return self._result
 
     async def collect(self) -> LLMResult:
         """Consume the remaining deltas and return the result."""
