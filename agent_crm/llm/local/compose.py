@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -154,6 +155,35 @@ def _notes(book: EvidenceBook, missing: list[FactorView], flags: list[str], lang
     return out
 
 
+def _action_sentence(ctx: Mapping[str, Any], decision: Mapping[str, Any], lang: Lang) -> str:
+    """Explain a next-best-action choice by its drivers (``details.action_factors``), citing seen records."""
+    details = decision.get("details")
+    drivers = details.get("action_factors") if isinstance(details, Mapping) else None
+    if not isinstance(drivers, list) or not drivers:
+        return ""
+    labels = {str(f.get("name")): str(f.get("label") or "") for f in decision.get("factors") or ()
+              if isinstance(f, Mapping)}
+    seen = {str(e) for f in decision.get("factors") or () if isinstance(f, Mapping) for e in f.get("evidence") or ()}
+    seen |= {str(e.get("record_id")) for e in ctx.get("evidence") or () if isinstance(e, Mapping)}
+    parts = []
+    for d in drivers[:3]:
+        if not isinstance(d, Mapping) or not d.get("feature"):
+            continue
+        name = str(d["feature"])
+        label = labels.get(name) or lexicon.factor_fallback_label(name, lang)
+        shown = d.get("display")
+        if lang == "zh" and isinstance(shown, str) and re.search(r"[A-Za-z]{3,}", shown):
+            shown = None  # the engine's displays are English; a Chinese answer keeps the label alone
+        text = f"{label}（{shown}）" if lang == "zh" and isinstance(shown, str) and 0 < len(shown) <= 60 else (
+            f"{label} ({shown})" if isinstance(shown, str) and 0 < len(shown) <= 60 else label)
+        ids = [str(e) for e in d.get("evidence") or () if str(e) in seen][:2]
+        parts.append(text + "".join(f"[{i}]" for i in ids))
+    if not parts:
+        return ""
+    return ("选择该行动的原因：" + "；".join(parts) + "。") if lang == "zh" else (
+        "Why this action: " + "; ".join(parts) + ".")
+
+
 def compose(ctx: Mapping[str, Any], question: str) -> dict[str, Any]:
     """Answer the ``compose`` task.
 
@@ -174,6 +204,8 @@ def compose(ctx: Mapping[str, Any], question: str) -> dict[str, Any]:
     used: set[str] = set()
 
     lines = [_headline(ctx, decision, lang)]
+    if dtype == "next_best_action" and (why := _action_sentence(ctx, decision, lang)):
+        lines.append(why)
     missing: list[FactorView] = []
     numbered = 0
     for f in select_factors(factors):
