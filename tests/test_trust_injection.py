@@ -57,6 +57,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory, model_server_session: Scripte
         (src / "customers.jsonl").write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in CUSTOMERS))
         rows = records() + extra
         (src / "interactions.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+        # retrieve a customer's whole (small) history, so the poisoned text reaches the model's context and its
+        # neutralisation there is what the tests check (ranking must not decide whether the guard is exercised)
+        tdir = cfg.home / "tenants" / tenant
+        tdir.mkdir(parents=True, exist_ok=True)
+        (tdir / "tenant.yaml").write_text("retrieval_k: 20\n", encoding="utf-8")
         crm = CRM(tenant, settings=cfg)
         crm.ingest(src)
         out.append(crm)
@@ -135,3 +140,11 @@ def test_other_customer_scrub_respects_tokens_and_own_names() -> None:
     text, found = scrub_names("Acme 与杭州一院(1001)的李主任谈过，报价10010元", names)
     assert text == f"Acme 与{OTHER_CUSTOMER}({OTHER_CUSTOMER})的李主任谈过，报价10010元"
     assert found == ["杭州一院", "1001"]
+
+
+def test_unretrieved_poisoned_record_still_flags_the_decision(pair: Pair) -> None:
+    """A poisoned record feeds the features even when not retrieved: the decision and audit are flagged."""
+    d = pair.poisoned.decide(customer="rb-lin", type="credit_recommendation", language="zh")
+    assert "prompt_injection" in d.flags and "p-en" in d.details["prompt_injection"]["records"]
+    clean = pair.clean.decide(customer="rb-lin", type="credit_recommendation", language="zh")
+    assert "prompt_injection" not in clean.flags

@@ -65,11 +65,19 @@ def decide(state: AssistantState, runtime: Runtime[AssistantContext]) -> dict[st
                 seen.add(rid)
                 extra.append(record_evidence(by_id[rid]))
     high_risk = _needs_approval(deps.tenant_settings.approvals.get(dtype), decision.label, decision.details)
-    return {
+    update: dict[str, Any] = {
         "decision": decision.model_dump(mode="json"),
         "evidence": [*state.get("evidence", []), *extra],
         "flags": ["pending_approval"] if high_risk else [],
     }
+    # the features were computed over every record of the customer, retrieved or not: a poisoned one taints the
+    # decision's inputs even when its text never reaches the model, so it is flagged here as well
+    if injected := deps.injected_records(records):
+        run = state.get("run", {})
+        known = run.get("injection_records", [])
+        update["run"] = {**run, "injection_records": [*known, *(r for r in injected if r not in known)]}
+        update["flags"] = [*update["flags"], "prompt_injection"]
+    return update
 
 
 def _needs_approval(rule: Any, label: str, details: dict[str, Any]) -> bool:

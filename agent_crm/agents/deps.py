@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agent_crm.tenant_settings import TenantSettings
+from agent_crm.types import Interaction
 
 if TYPE_CHECKING:
     from agent_crm.audit.ledger import Ledger
@@ -42,6 +43,7 @@ class TenantDeps:
     residency: ResidencyRouter | None = None
     """Where the tenant's model requests may go (the gateway asks it per call; the audit records it)."""
     _baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+    _injections: dict[tuple[str, str], bool] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def as_of(self) -> datetime | None:
@@ -61,6 +63,21 @@ class TenantDeps:
         with self._lock:
             self._baselines[decision_type] = value
         return value
+
+    def injected_records(self, records: Sequence[Interaction]) -> list[str]:
+        """Ids of records holding instruction-like text (prompt injection), memoised per record content."""
+        from agent_crm.policy.injection import find_injections
+
+        out = []
+        for rec in records:
+            key = (rec.id, rec.content_hash)
+            hit = self._injections.get(key)
+            if hit is None:
+                hit = bool(find_injections(f"{rec.subject or ''}\n{rec.text}"))
+                self._injections[key] = hit
+            if hit:
+                out.append(rec.id)
+        return out
 
     def records_changed(self) -> None:
         """Forget derived caches after an ingest, erasure or retention run."""
