@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent_crm.errors import ConfigError
@@ -224,13 +224,22 @@ class CompiledPolicy:
     """Text policy for questions, answers and model requests (never adds pseudonyms to the vault)."""
     vault: Vault | None = None
     """The tenant's vault."""
+    _system_cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Redacted system prompts (versioned templates: few, constant, still scanned once each)."""
 
     def request_filter(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Gateway request filter: the tenant's text policy on every message content (pseudonyms stay)."""
         out: list[dict[str, Any]] = []
         for m in messages:
             content = m.get("content")
-            if isinstance(content, str):
+            if isinstance(content, str) and m.get("role") == "system":
+                clean = self._system_cache.get(content)
+                if clean is None:
+                    clean = self.text(content)
+                    if len(self._system_cache) < 64:
+                        self._system_cache[content] = clean
+                m = {**m, "content": clean}
+            elif isinstance(content, str):
                 m = {**m, "content": self.text(content)}
             elif isinstance(content, list):
                 parts = [

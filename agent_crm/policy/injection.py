@@ -13,6 +13,7 @@ answer, so a poisoned record cannot make the assistant reveal another customer.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -179,12 +180,20 @@ def neutralise_items(
     return out, flagged
 
 
+_NAMES_CACHE: dict[tuple[int, str | None, int], tuple[Any, list[str]]] = {}
+"""(directory identity, customer, min_chars) -> names; the record store replaces its directory tuple on change."""
+
+
 def other_customer_names(directory: Iterable[Any], customer_id: str | None, *, min_chars: int = 2) -> list[str]:
     """Return the names, aliases, contact names and ids of the directory's other customers (longest first).
 
     Names the current customer also uses (a shared contact name, a part of its own name) are left out, and so
     are ASCII names shorter than 3 characters.
     """
+    key = (id(directory), customer_id, min_chars)
+    hit = _NAMES_CACHE.get(key)
+    if hit is not None and hit[0] is directory:
+        return hit[1]
     entries = list(directory)
     own: set[str] = set()
     for e in entries:
@@ -199,17 +208,26 @@ def other_customer_names(directory: Iterable[Any], customer_id: str | None, *, m
             shortest = max(min_chars, 3) if name.isascii() else min_chars
             if name and len(name) >= shortest and name not in own and not any(name in o for o in own):
                 others.add(name)
-    return sorted(others, key=lambda n: (-len(n), n))
+    result = sorted(others, key=lambda n: (-len(n), n))
+    if len(_NAMES_CACHE) >= 256:
+        _NAMES_CACHE.clear()
+    _NAMES_CACHE[key] = (directory, result)  # holding the directory keeps its id from being reused
+    return result
+
+
+@functools.lru_cache(maxsize=64)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    # ASCII names and ids only match as whole tokens (customer "1001" is not the amount "10010")
+    return re.compile("|".join(
+        rf"(?<![A-Za-z0-9_\-]){re.escape(n)}(?![A-Za-z0-9_\-])" if n.isascii() else re.escape(n) for n in names
+    ))
 
 
 def scrub_names(text: str, names: Sequence[str]) -> tuple[str, list[str]]:
     """Replace each of ``names`` in ``text`` by :data:`OTHER_CUSTOMER`; return the text and the names found."""
     if not text or not names:
         return text, []
-    # ASCII names and ids only match as whole tokens (customer "1001" is not the amount "10010")
-    pattern = re.compile("|".join(
-        rf"(?<![A-Za-z0-9_\-]){re.escape(n)}(?![A-Za-z0-9_\-])" if n.isascii() else re.escape(n) for n in names
-    ))
+    pattern = _names_pattern(tuple(names))
     found: list[str] = []
 
     def repl(m: re.Match[str]) -> str:
