@@ -395,7 +395,7 @@ def test_dense_mirror_stays_exact_through_rebuilds() -> None:
     """The filtered-search vector mirror keeps exact cosine ranking, tags and customers across a rebuild."""
     import numpy as np
 
-    from agent_crm.kb.index import _DenseMirror
+    from agent_crm.kb.dense_mirror import DenseMirror
 
     rng = np.random.default_rng(7)
 
@@ -407,7 +407,7 @@ def test_dense_mirror_stays_exact_through_rebuilds() -> None:
         return Chunk(id=f"c{i}#0", tenant="t", record_id=f"c{i}", customer_id=f"cu{i % 3}", channel="note",
                      timestamp=T0, text="", tags=("vip",) if i % 5 == 0 else ())
 
-    mirror = _DenseMirror(16)
+    mirror = DenseMirror(16)
     vecs = {f"c{i}#0": v for i, v in enumerate(unit(3000))}
     mirror.add([chunk(i) for i in range(3000)], np.stack(list(vecs.values())))
     mirror.remove([f"c{i}#0" for i in range(2000)])
