@@ -42,7 +42,7 @@ class TenantDeps:
     """The tenant's pseudonym vault (``agent_crm.policy.roles.present`` reads through it)."""
     residency: ResidencyRouter | None = None
     """Where the tenant's model requests may go (the gateway asks it per call; the audit records it)."""
-    _baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+    _baselines: dict[str, tuple[int, dict[str, float]]] = field(default_factory=dict)
     _injections: dict[tuple[str, str], bool] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,17 +51,19 @@ class TenantDeps:
         return self.records.latest_timestamp()
 
     def baselines(self, decision_type: str) -> dict[str, float]:
-        """The tenant's average customer for a decision type (computed once, reset when records change)."""
+        """The tenant's average customer for a decision type (recomputed when the records' generation moves,
+        which also follows other processes' writes)."""
+        generation = self.records.current_generation()
         cached = self._baselines.get(decision_type)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == generation:
+            return cached[1]
         from agent_crm.decisions.weights import tenant_baselines
 
         by_customer = {c: self.records.by_customer(c) for c in self.records.customer_ids() if not c.startswith("_")}
         as_of = self.as_of()
         value = tenant_baselines(decision_type, by_customer, as_of) if as_of else {}
         with self._lock:
-            self._baselines[decision_type] = value
+            self._baselines[decision_type] = (generation, value)
         return value
 
     def injected_records(self, records: Sequence[Interaction]) -> list[str]:

@@ -58,6 +58,8 @@ class _Shared:
     embedder: Embedder | None = None
     """Set by a re-embed, so other TenantIndex objects of the tenant follow it."""
     generation: int = 0
+    seen_reloads: int = 0
+    """Lexical reloads (another process's writes) the mirror has followed."""
 
 
 _SHARED: dict[Path, _Shared] = {}
@@ -108,8 +110,13 @@ class TenantIndex:
         self._generation = self._shared.generation
 
     def _sync(self) -> None:
-        """Follow a re-embed done through another TenantIndex of the same tenant."""
+        """Follow a re-embed done through another TenantIndex of the same tenant, and writes committed by
+        another process (API workers over a Chroma server): the BM25 index reloads and the vector mirror is
+        dropped, to be rebuilt from Chroma on the next filtered query."""
         shared = self._shared
+        shared.lexical.refresh()
+        if shared.lexical.reloads != shared.seen_reloads:
+            shared.mirror, shared.seen_reloads = None, shared.lexical.reloads
         if self._generation != shared.generation and shared.embedder is not None:
             emb = shared.embedder
             self._vectors = VectorStore(self._client, self.tenant, emb.name, emb.dim)

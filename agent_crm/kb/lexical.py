@@ -106,6 +106,16 @@ class LexicalIndex:
         db_path = str(self.dir / "chunks.sqlite")
         self._db = sqlite3.connect(db_path, check_same_thread=False)  # `with self._db:` = one transaction
         self._db.executescript(_SCHEMA)
+        self.reloads = 0
+        """How often the index was reloaded because another process committed to it (API workers)."""
+        self._load_all()
+
+    def _data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _load_all(self) -> None:
+        """(Re)load the whole index from its files; remember the database version it reflects."""
+        self._version = self._data_version()
         self._chunks: dict[str, Chunk] = {}
         self._by_record: dict[str, set[str]] = {}
         self._codes: dict[str, int] = {}
@@ -346,11 +356,24 @@ class LexicalIndex:
                 cand = np.asarray(tagged, dtype=np.int64)
         return [(float(acc[s]), self._delta_ids[s]) for s in top_candidates(acc, cand, k)]
 
+    def refresh(self) -> bool:
+        """Reload when another process (another API worker) committed to this index; return whether it did.
+
+        ``PRAGMA data_version`` changes only for other connections' commits, so this costs one cheap query.
+        """
+        with self._lock:
+            if self._data_version() == self._version:
+                return False
+            self._load_all()
+            self.reloads += 1
+            return True
+
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[Chunk, float]]:
         """Return up to ``k`` chunks matching the query terms, best BM25 score first (ties by chunk id)."""
         terms = list(dict.fromkeys(tokenize(query)))
         if not terms or k <= 0:
             return []
+        self.refresh()
         with self._lock:
             hits = self._base_hits(terms, k, filters) + self._delta_hits(terms, k, filters)
             hits.sort(key=lambda h: (-h[0], h[1]))

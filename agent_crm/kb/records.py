@@ -59,6 +59,8 @@ class RecordStore:
         self._by_customer: dict[str, tuple[Interaction, ...]] = {}
         self._directory: tuple[CustomerEntry, ...] | None = None
         self._data_version = self._version()
+        self.generation = 0
+        """Bumped whenever the records change (here or in another process): derived caches key on it."""
 
     # ------------------------------------------------------------------ writes
     def put_many(self, records: Sequence[Interaction]) -> None:
@@ -135,6 +137,7 @@ class RecordStore:
                 self._data_version = version
                 self._by_customer.clear()
                 self._directory = None
+                self.generation += 1
 
     def file_seen(self, file_hash: str) -> int | None:
         """Number of records of an already-ingested file with this content hash, or None if it is new."""
@@ -173,6 +176,11 @@ class RecordStore:
         """Every record, ordered by customer then time."""
         for (data,) in self._conn.execute("SELECT data FROM records ORDER BY customer_id, ts, id"):
             yield Interaction.model_validate_json(data)
+
+    def current_generation(self) -> int:
+        """The records' generation after picking up other processes' commits."""
+        self._fresh()
+        return self.generation
 
     def customer_ids(self) -> list[str]:
         """Ids of customers that have records."""
@@ -217,6 +225,7 @@ class RecordStore:
         self._conn.close()
 
     def _invalidate(self, customers: Iterable[str]) -> None:
+        self.generation += 1
         for c in customers:
             self._by_customer.pop(c, None)
         self._directory = None
