@@ -165,3 +165,12 @@ def test_audit_verify_cli_names_the_tampered_record(crm: CRM, home: Path, tmp_pa
     bad = subprocess.run(cli, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1
     assert f"seq {seq}" in bad.stdout
+
+
+def test_audited_features_are_the_scored_features(crm: CRM) -> None:
+    """The audit's features carry each factor's exact value and evidence (one computation, no drift)."""
+    d = crm.decide(customer="hz-first", type="next_best_action", language="zh")
+    data = crm._deps().ledger.get(d.audit_id or "").payload["data"]
+    for f in d.factors:
+        assert data["features"][f.name] == {"value": f.value, "evidence": list(f.evidence)}
+    assert set(d.details.get("signals", {})) <= set(data["features"])

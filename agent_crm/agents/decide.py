@@ -27,18 +27,23 @@ def record_evidence(rec: Interaction) -> dict[str, Any]:
 
 @timed("features")
 def features(state: AssistantState, runtime: Runtime[AssistantContext]) -> dict[str, Any]:
-    """Compute the decision type's features from the customer's records (kept for the audit record)."""
-    from agent_crm.decisions.features import compute_features
+    """Gather the decision's inputs once: the customer's records, the tenant baselines and directory contacts.
 
+    The engine computes the features from them in ``decide`` (with exactly these inputs), and returns every
+    feature it used, which is what the audit records; nothing is computed twice.
+    """
     deps = runtime.context.deps
-    records = deps.records.by_customer(state["customer_id"] or "")
-    as_of = deps.as_of()
-    if not records or as_of is None:
-        return {"flags": ["no_records"]}
-    values = compute_features(state.get("decision_type") or "next_best_action", records, as_of=as_of)
-    return {"run": {**state.get("run", {}), "features": {
-        name: {"value": fv.value, "display": fv.display, "evidence": list(fv.evidence)} for name, fv in values.items()
-    }}}
+    customer = state.get("customer_id") or ""
+    dtype = state.get("decision_type") or "next_best_action"
+    records = deps.records.by_customer(customer)
+    entry = next((e for e in deps.records.directory() if e.customer_id == customer), None)
+    runtime.context.extra["inputs"] = {
+        "records": records,
+        "as_of": deps.as_of(),
+        "baselines": deps.baselines(dtype),
+        "options": {"contacts": list(entry.contacts)} if entry and entry.contacts else None,
+    }
+    return {} if records else {"flags": ["no_records"]}
 
 
 @timed("decide")
@@ -49,12 +54,12 @@ def decide(state: AssistantState, runtime: Runtime[AssistantContext]) -> dict[st
     deps = runtime.context.deps
     dtype = state.get("decision_type") or "next_best_action"
     customer = state["customer_id"] or ""
-    records = deps.records.by_customer(customer)
-    entry = next((e for e in deps.records.directory() if e.customer_id == customer), None)
+    inputs = runtime.context.extra["inputs"]
+    records = inputs["records"]
     decision = engine_decide(
-        dtype, records, tenant=deps.tenant, customer_id=customer, as_of=deps.as_of(),
-        language=state.get("language", "en"), model=deps.weights.get(dtype), baselines=deps.baselines(dtype),
-        options={"contacts": list(entry.contacts)} if entry and entry.contacts else None,
+        dtype, records, tenant=deps.tenant, customer_id=customer, as_of=inputs["as_of"],
+        language=state.get("language", "en"), model=deps.weights.get(dtype), baselines=inputs["baselines"],
+        options=inputs["options"],
     )
     by_id = {r.id: r for r in records}
     seen = {e["record_id"] for e in state.get("evidence", [])}

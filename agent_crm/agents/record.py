@@ -11,6 +11,17 @@ from agent_crm.agents.state import AssistantContext, AssistantState
 from agent_crm.agents.timing import timed
 
 
+def decision_features(decision: dict[str, Any]) -> dict[str, Any]:
+    """Every feature the engine used: scored ones (the factors) and auxiliary ones (``details.signals``)."""
+    if not decision:
+        return {}
+    out = {f["name"]: {"value": f.get("value"), "evidence": list(f.get("evidence", []))}
+           for f in decision.get("factors", [])}
+    for name, sig in (decision.get("details", {}).get("signals") or {}).items():
+        out.setdefault(name, {"value": sig.get("value"), "evidence": list(sig.get("evidence", []))})
+    return out
+
+
 def audit_payload(state: AssistantState, tenant: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a finished run into the audit payload and its personal part (encrypted per customer)."""
     run = state.get("run", {})
@@ -31,7 +42,7 @@ def audit_payload(state: AssistantState, tenant: str) -> tuple[dict[str, Any], d
         "model_calls": calls,
         "prompts": [c["prompt"] for c in calls],
         "graph_path": state.get("path", []),
-        "features": run.get("features", {}),
+        "features": decision_features(decision),
         "decision": {k: decision.get(k) for k in ("type", "label", "score", "details")} if decision else None,
         "attributions": [
             {k: f.get(k) for k in ("name", "weight", "direction", "value", "contribution", "evidence")}
