@@ -41,3 +41,16 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
             raise
         applied.append(name)
     return applied
+
+
+def period_clause(since: str | None, until: str | None, column: str = "created_at") -> tuple[list[str], list[str]]:
+    """SQL conditions and parameters selecting rows whose ``column`` (ISO UTC text) lies in ``[since, until)``."""
+    where: list[str] = []
+    args: list[str] = []
+    if since is not None:
+        where.append(f"{column} >= ?")
+        args.append(since)
+    if until is not None:
+        where.append(f"{column} < ?")
+        args.append(until)
+    return where, args

@@ -39,6 +39,7 @@ from agent_crm.audit.merkle import Anchor, anchor_over, prove_in_period
 from agent_crm.audit.migrations import migrate
 from agent_crm.errors import AuditIntegrityError, BackendError, InputError, NotFoundError
 from agent_crm.logs import get_logger
+from agent_crm.sqlite_db import period_clause
 from agent_crm.tenancy import validate_tenant
 from agent_crm.types import AuditRecord
 
@@ -364,13 +365,8 @@ class SqliteLedger:
     # -- anchors ---------------------------------------------------------------------------------------
 
     def _period_hashes(self, since: str | None, until: str | None) -> builtins.list[tuple[int, str, str]]:
-        where, args = ["tenant = ?"], [self.tenant]
-        if since is not None:
-            where.append("created_at >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("created_at < ?")
-            args.append(until)
+        period, bounds = period_clause(since, until)
+        where, args = ["tenant = ?", *period], [self.tenant, *bounds]
         with self._lock:
             return [(int(s), str(i), str(h)) for s, i, h in self._conn.execute(
                 f"SELECT seq, id, chain_hash FROM ledger WHERE {' AND '.join(where)} ORDER BY seq", args

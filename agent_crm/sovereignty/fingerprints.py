@@ -34,7 +34,7 @@ from agent_crm.audit.canonical import canonical_json, sha256_hex
 from agent_crm.audit.ledger import format_created_at
 from agent_crm.logs import get_logger
 from agent_crm.sovereignty.locks import TenantFileLock
-from agent_crm.sqlite_db import connect, migrate
+from agent_crm.sqlite_db import connect, migrate, period_clause
 from agent_crm.tenancy import validate_tenant
 from agent_crm.types import Interaction
 
@@ -180,13 +180,8 @@ class FingerprintChain:
 
     def period_rows(self, since: str | None, until: str | None) -> list[tuple[int, str, str]]:
         """Return ``(seq, "fp_<seq>", chain)`` of rows created in ``[since, until)`` (ISO UTC bounds)."""
-        where, args = ["1 = 1"], []
-        if since is not None:
-            where.append("created_at >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("created_at < ?")
-            args.append(until)
+        period, args = period_clause(since, until)
+        where = ["1 = 1", *period]
         with self._db_lock:
             rows = self._conn.execute(
                 f"SELECT seq, chain FROM fingerprints WHERE {' AND '.join(where)} ORDER BY seq", args).fetchall()
